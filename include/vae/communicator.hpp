@@ -1,0 +1,54 @@
+#pragma once
+// Communicator: the gradient all-reduce, behind one interface with two back ends.
+//   MpiCommunicator  — MPI_Iallreduce on host memory, on its own duplicate of MPI_COMM_WORLD.
+//   NcclCommunicator — ncclAllReduce on a dedicated CUDA stream; ncclUniqueId broadcast over MPI.
+// No other file includes mpi.h or nccl.h for gradients. Called from the main thread only (the
+// autograd engine runs CPU backward, and so the gradient hooks, on the thread that called it).
+#include <cstddef>
+#include <memory>
+
+#include "vae/runtime.hpp"
+
+namespace vae {
+
+// An all-reduce in flight. wait() returns once the result is in the buffer.
+class CommWork {
+ public:
+  virtual ~CommWork() = default;
+  virtual void wait() = 0;
+};
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+
+  // Starts an in-place sum of `count` floats across ranks. `data` must stay valid and untouched
+  // until the returned work is waited on. Launches must happen in the same order on every rank.
+  virtual std::unique_ptr<CommWork> allreduce_sum_async(float* data, size_t count) = 0;
+  // Copies `count` floats from rank `root` into `data` on every rank.
+  virtual void broadcast(float* data, size_t count, int root) = 0;
+  // Lets in-flight collectives advance (MPI's non-blocking collectives move only inside MPI calls).
+  virtual void progress() = 0;
+  // True when buffers may live in GPU memory; false means the caller stages through the host.
+  virtual bool reads_device_memory() const = 0;
+  virtual const char* name() const = 0;
+};
+
+struct CommOptions {
+  double timeout_s = 300;      // a wait longer than this aborts the job (a dead or stuck rank)
+  double stall_warning_s = 30; // a wait longer than this prints which collective is late
+};
+
+std::unique_ptr<Communicator> make_mpi_communicator(const Runtime& runtime, CommOptions options);
+
+// NCCL across the ranks, one GPU each (`cuda_device` is this rank's). Throws when the build has
+// no NCCL (see nccl_available()).
+std::unique_ptr<Communicator> make_nccl_communicator(const Runtime& runtime, int cuda_device, CommOptions options);
+bool nccl_available();
+
+// NCCL when the model is on a GPU of its own (NCCL refuses two ranks on one GPU), MPI otherwise.
+// `cuda_device` < 0 means the model is on the CPU; `ranks_share_gpu` is true when the node has
+// fewer GPUs than ranks.
+std::unique_ptr<Communicator> make_communicator(const Runtime& runtime, int cuda_device, bool ranks_share_gpu, CommOptions options);
+
+}  // namespace vae

@@ -1,0 +1,41 @@
+#pragma once
+// The run's configuration: every flag of `vae_dist train`, in one plain struct.
+#include <cstdint>
+#include <string>
+
+namespace vae {
+
+enum class ModelKind { kConv, kMlp };
+// What a rank does with the samples of its shard that do not fill a whole batch.
+enum class Remainder {
+  kDrop,  // steps = floor(smallest shard / batch); the leftover rows wait for the next epoch's shuffle
+  kWrap,  // steps = ceil(largest shard / batch); short shards repeat rows from their own shuffle
+};
+enum class Overlap { kOff, kOn };
+enum class Shuffle { kOff, kOn };
+
+struct TrainConfig {
+  std::string data_path;  // empty: the default dataset (see default_dataset.hpp)
+  std::string out_dir = "runs/vae_dist";
+  ModelKind model = ModelKind::kConv;
+  int64_t latent_dim = 16;
+  int epochs = 10;
+  int64_t batch_size = 64;         // per rank
+  int64_t global_batch_size = 0;   // 0: batch_size * world size
+  double lr = 1e-3;
+  double beta = 1.0;               // weight of the KL term
+  uint64_t seed = 1;
+  int threads = 0;                 // intra-op threads per rank; 0: cores of the node / ranks on it
+  Remainder remainder = Remainder::kWrap;
+  Shuffle shuffle = Shuffle::kOn;
+  double bucket_mb = 0.5;          // gradient bucket size (the first bucket is smaller, see grad_sync.hpp)
+  Overlap overlap = Overlap::kOn;
+  int64_t max_steps = 0;           // stop each epoch after this many steps (0: the whole epoch); for tests and benchmarks
+  double collective_timeout_s = 300;  // a collective waiting longer than this aborts the job
+  bool force = false;              // reuse an output folder that holds another run
+};
+
+const char* to_string(ModelKind kind);
+const char* to_string(Remainder remainder);
+
+}  // namespace vae

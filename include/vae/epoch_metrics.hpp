@@ -1,0 +1,23 @@
+#pragma once
+// What one epoch measured, summed over every rank: the record shared by the progress line and
+// metrics.jsonl.
+#include <cstdint>
+
+namespace vae {
+
+struct EpochMetrics {
+  int epoch = 0;              // 1-based
+  int epochs = 0;
+  int64_t step = 0;           // optimizer steps so far
+  double train_loss = 0;      // −ELBO, nats per image, averaged over the epoch's training images
+  double train_kl = 0;        // the KL part of it
+  double test_loss = 0;       // −ELBO, nats per image, over the whole test split
+  double test_kl = 0;
+  double images_per_s = 0;    // training images of every rank per second of the epoch
+  double epoch_s = 0;
+  double elapsed_s = 0;
+  double eta_s = 0;
+  int world_size = 1;
+};
+
+}  // namespace vae

@@ -1,0 +1,82 @@
+#pragma once
+// GradSync: averages gradients across ranks in fused buckets that overlap with backward.
+//
+// Note [Bucket order]: backward produces gradients roughly in reverse order of parameter
+// registration (the decoder's last layer first), so buckets are laid out in that reverse order in
+// one flat buffer, and each parameter's `.grad` is a view into it (no copies). A post-hook on
+// each parameter's gradient accumulator counts down its bucket; when a bucket is complete and
+// every earlier bucket has been launched, its all-reduce starts, while backward goes on with the
+// layers below. Buckets launch strictly in index order, so every rank issues the same sequence of
+// collectives. The first bucket is kept small so communication starts early.
+#include <torch/torch.h>
+
+#include <memory>
+#include <vector>
+
+#include "vae/communicator.hpp"
+#include "vae/config.hpp"
+
+namespace vae {
+
+struct Bucket {
+  int64_t offset = 0;          // first element in the flat buffer
+  int64_t count = 0;           // elements
+  std::vector<size_t> params;  // indices into the parameter list, in layout order
+};
+
+// Pure: assigns parameters (given their element counts in registration order) to buckets in
+// reverse order. A bucket closes once it reaches its byte cap: `first_bucket_bytes` for the
+// first, `bucket_bytes` for the others. Every parameter lands in exactly one bucket.
+std::vector<Bucket> assign_buckets(const std::vector<int64_t>& numels, int64_t bucket_bytes, int64_t first_bucket_bytes);
+
+class GradSync {
+ public:
+  struct Options {
+    double bucket_mb = 0.5;
+    Overlap overlap = Overlap::kOn;
+  };
+
+  // Takes over the `.grad` of every parameter. `comm` must outlive this object, and this object
+  // every backward pass through the parameters.
+  GradSync(std::vector<torch::Tensor> params, Communicator& comm, int world_size, Options options);
+  ~GradSync();
+  GradSync(const GradSync&) = delete;
+  GradSync& operator=(const GradSync&) = delete;
+
+  // Copies rank 0's parameter values to every rank (call once before training).
+  void broadcast_parameters();
+  // Zeroes every gradient; call before each backward.
+  void zero_grad();
+  // Call after backward: launches what is left, waits for every bucket and leaves the average
+  // over ranks in each `.grad`. Throws if a parameter received no gradient.
+  void finish();
+
+  const std::vector<Bucket>& buckets() const { return buckets_; }
+
+ private:
+  void on_gradient_ready(size_t param_index);  // called from the autograd post-hooks
+  void launch_ready_buckets();
+  void launch(size_t bucket_index);
+  void launch_range(int64_t offset, int64_t count);
+
+  std::vector<torch::Tensor> params_;
+  Communicator& comm_;
+  int world_size_;
+  Options options_;
+  std::vector<Bucket> buckets_;
+  std::vector<size_t> bucket_of_param_;
+  torch::Tensor flat_;          // every gradient, bucket after bucket, on the parameters' device
+  torch::Tensor host_staging_;  // a host copy of flat_ when the communicator cannot read device memory
+  std::vector<int64_t> pending_;  // per bucket: gradients still to arrive this step
+  size_t next_launch_ = 0;        // buckets [0, next_launch_) are in flight this step
+  std::vector<std::unique_ptr<CommWork>> in_flight_;
+  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;  // keeps the hooked nodes alive
+};
+
+// A hash of every parameter's bytes; equal on all ranks while the replicas agree.
+uint64_t parameter_checksum(const std::vector<torch::Tensor>& params);
+
+// Throws (on every rank) when the replicas' parameters differ: a loud error, not a silent drift.
+void check_replicas_agree(const Runtime& runtime, const std::vector<torch::Tensor>& params);
+
+}  // namespace vae

@@ -1,0 +1,53 @@
+#pragma once
+// Runtime: the process's place in the job. Initialises MPI once (a world of one when started
+// without mpirun), finds the local rank from MPI's shared-memory split (not from launcher
+// variables), and offers the host-side collectives the trainer needs for control and metrics.
+//
+// Threading: every MPI call is made from the main thread (MPI_THREAD_FUNNELED).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace vae {
+
+class Runtime {
+ public:
+  Runtime(int* argc, char*** argv);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  int rank() const { return rank_; }
+  int world_size() const { return world_size_; }
+  int local_rank() const { return local_rank_; }   // rank among the processes of this node
+  int local_size() const { return local_size_; }   // processes on this node
+  const std::string& host() const { return host_; }
+  bool is_root() const { return rank_ == 0; }
+
+  // Intra-op threads per rank: the cores this process may run on, shared evenly by the ranks of
+  // the node; never less than one (8 ranks on 2 cores get one each).
+  int default_threads() const;
+
+  // Element-wise sums across ranks, in place.
+  void allreduce_sum(std::vector<double>& values) const;
+  double allreduce_max(double value) const;
+  // `value` of rank `root`, on every rank.
+  void broadcast(std::string& value, int root) const;
+  void broadcast(uint64_t& value, int root) const;
+  void barrier() const;
+
+  // Runs `step` on every rank; if it throws on any rank, every rank throws CollectiveError with the
+  // message of the lowest failing rank. Collective: all ranks must call it together. Use it for
+  // start-up checks (dataset, flags, output folder) so a bad input stops the job with one message.
+  void all_or_none(const std::function<void()>& step) const;
+
+  // Ends every rank of the job now, with `code`.
+  [[noreturn]] void abort(int code) const;
+
+ private:
+  int rank_ = 0, world_size_ = 1, local_rank_ = 0, local_size_ = 1;
+  std::string host_;
+};
+
+}  // namespace vae

@@ -1,0 +1,42 @@
+#pragma once
+// Everything the training loop needs, built from the configuration before it starts. Every
+// function here is collective where it says so: all ranks call it, and a failure on any rank
+// becomes the same CollectiveError on all of them.
+#include <torch/torch.h>
+
+#include <string>
+
+#include "vae/config.hpp"
+#include "vae/h5_dataset.hpp"
+#include "vae/image_set.hpp"
+#include "vae/runtime.hpp"
+#include "vae/shard_plan.hpp"
+
+namespace vae {
+
+struct TrainingData {
+  DatasetInfo info;
+  ShardPlan plan;        // this rank's training rows and the common step count
+  ImageSet train_shard;  // this rank's training rows
+  ImageSet test_shard;   // this rank's test rows
+  RowRange test_rows;
+};
+
+// Collective. Resolves the dataset (the default one is converted by rank 0 on first use),
+// validates it, plans the shards and reads this rank's rows.
+TrainingData load_training_data(const Runtime& runtime, const TrainConfig& config);
+
+// Collective. Rank 0 creates the output folder and writes config.json; no other rank touches it.
+void prepare_output_dir(const Runtime& runtime, const TrainConfig& config, const DatasetInfo& dataset);
+
+// Sets LibTorch's intra-op threads (the flag, or the node's cores shared among its ranks).
+int configure_threads(const Runtime& runtime, const TrainConfig& config);
+
+// The GPU of this rank when LibTorch has CUDA (local rank picks it), the CPU otherwise.
+torch::Device pick_device(const Runtime& runtime);
+
+// The configuration as an aligned two-column table, printed by rank 0 at start.
+std::string configuration_table(const Runtime& runtime, const TrainConfig& config, const TrainingData& data, int threads,
+                                const torch::Device& device, const std::string& comm_name, size_t buckets);
+
+}  // namespace vae

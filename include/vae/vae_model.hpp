@@ -1,0 +1,46 @@
+#pragma once
+// The model interface every VAE implements, and the factory. The model never knows it is
+// distributed; it maps canvas-sized images to a Gaussian posterior and latents back to logits.
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "vae/canvas.hpp"
+#include "vae/config.hpp"
+
+namespace vae {
+
+struct ModelSpec {
+  ModelKind kind = ModelKind::kConv;
+  ImageShape image;          // the dataset's real images
+  int64_t latent_dim = 16;
+};
+
+class VaeModel : public torch::nn::Module {
+ public:
+  struct Posterior {
+    torch::Tensor mu, log_var;  // [B, latent]
+  };
+
+  explicit VaeModel(ModelSpec spec);
+
+  // x: [B, C, canvas.height, canvas.width], values in [0, 1].
+  virtual Posterior encode(const torch::Tensor& x) = 0;
+  // z: [B, latent] → Bernoulli logits [B, C, canvas.height, canvas.width] (sigmoid gives the image).
+  virtual torch::Tensor decode_logits(const torch::Tensor& z) = 0;
+
+  const ModelSpec& spec() const { return spec_; }
+  // The shape the model reads and writes; the dataset's images sit centred inside it.
+  ImageShape canvas() const { return canvas_; }
+
+ private:
+  ModelSpec spec_;
+  ImageShape canvas_;
+};
+
+// The canvas a model kind uses for images of `image` shape; throws UserError when they cannot fit.
+ImageShape canvas_for(ModelKind kind, const ImageShape& image);
+
+std::shared_ptr<VaeModel> make_model(const ModelSpec& spec);
+
+}  // namespace vae

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package vae_dist needs to build, test and run. Idempotent: packages
+# already present are skipped, so running it twice costs one dpkg query.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libtorch-dev libopenblas0-openmp          # without OpenBLAS, LibTorch falls back to a BLAS 8x slower
+  libopenmpi-dev openmpi-bin
+  libhdf5-dev hdf5-tools
+  libcli11-dev libgif-dev libpng-dev libplplot-dev
+  nlohmann-json3-dev libxxhash-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  dataset-fashion-mnist                     # the default dataset (IDX .gz files)
+  python3-torch python3-numpy               # oracle tests only; not part of the product
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install_deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install_deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo_cmd=(sudo)
+fi
+echo "install_deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,61 @@
+#include "vae/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <map>
+
+namespace vae {
+namespace {
+
+void add_training_flags(CLI::App& app, TrainConfig& c) {
+  app.add_option("--data", c.data_path, "HDF5 dataset (default: Fashion-MNIST, converted on first use to $VAE_DIST_DATA or ~/.cache/vae_dist/fashion-mnist.h5)");
+  app.add_option("--out", c.out_dir, "run folder for metrics.jsonl, config.json and pictures")->capture_default_str();
+  app.add_option("--model", c.model, "conv (the seed's ConvVAE, 32×32 canvas) or mlp (the fully-connected VAE)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, ModelKind>{{"conv", ModelKind::kConv}, {"mlp", ModelKind::kMlp}}))
+      ->default_str("conv");
+  app.add_option("--latent-dim,--latent_dim", c.latent_dim, "size of the latent vector z")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--epochs", c.epochs, "passes over the training set")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--batch-size,--batch_size", c.batch_size, "images per step on each rank")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--global-batch-size,--global_batch_size", c.global_batch_size,
+                 "images per step over all ranks (overrides --batch-size; must divide by the rank count)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--beta", c.beta, "weight of the KL term (β-VAE); 1 is the ELBO")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--seed", c.seed, "seeds the weights, the shuffles and the noise")->capture_default_str();
+  app.add_option("--threads", c.threads, "intra-op threads per rank (default: the node's cores divided among its ranks, at least 1)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--remainder", c.remainder,
+                 "rows of a shard that do not fill a batch: wrap (repeat a few rows so every row is seen each epoch) or drop")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Remainder>{{"wrap", Remainder::kWrap}, {"drop", Remainder::kDrop}}))
+      ->default_str("wrap");
+  app.add_flag_callback("--no-shuffle", [&c] { c.shuffle = Shuffle::kOff; }, "keep each shard's rows in file order");
+  app.add_option("--bucket-mb,--bucket_mb", c.bucket_mb, "gradient bucket size in MiB (the first bucket is a quarter of it)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag_callback("--no-overlap", [&c] { c.overlap = Overlap::kOff; },
+                        "one fused all-reduce after backward instead of buckets overlapped with it");
+  app.add_option("--max-steps", c.max_steps, "stop each epoch after this many steps (for quick checks)")->check(CLI::PositiveNumber);
+  app.add_option("--collective-timeout", c.collective_timeout_s, "seconds a gradient all-reduce may wait before the job is aborted")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--force", c.force, "reuse an output folder that holds another run");
+}
+
+}  // namespace
+
+Command parse_command_line(int argc, char** argv, bool print) {
+  Command command;
+  CLI::App app{"vae_dist: data-parallel training of a convolutional VAE (Kingma & Welling 2013).\n"
+               "Run under mpirun for several ranks: mpirun -n 8 vae_dist --epochs 50",
+               "vae_dist"};
+  app.get_formatter()->column_width(34);
+  add_training_flags(app, command.train);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    command.kind = Command::Kind::kExit;
+    command.exit_code = print ? app.exit(error) : error.get_exit_code();
+  }
+  return command;
+}
+
+}  // namespace vae

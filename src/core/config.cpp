@@ -1,0 +1,9 @@
+#include "vae/config.hpp"
+
+namespace vae {
+
+const char* to_string(ModelKind kind) { return kind == ModelKind::kConv ? "conv" : "mlp"; }
+
+const char* to_string(Remainder remainder) { return remainder == Remainder::kDrop ? "drop" : "wrap"; }
+
+}  // namespace vae

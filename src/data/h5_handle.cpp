@@ -1,0 +1,32 @@
+#include "h5_handle.hpp"
+
+#include <filesystem>
+#include <mutex>
+
+#include "vae/error.hpp"
+
+namespace vae::h5 {
+
+hid_t check(hid_t id, const std::string& file, const char* what) {
+  if (id < 0) throw UserError(file + ": HDF5 " + what + " failed");
+  return id;
+}
+
+void silence_library_errors() {
+  static std::once_flag once;
+  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+Handle open_read_only(const std::string& path) {
+  silence_library_errors();
+  require(std::filesystem::is_regular_file(path),
+          path + ": no such dataset file (create one with `vae_data convert` or `vae_data synth`, or pass --data)");
+  require(H5Fis_hdf5(path.c_str()) > 0, path + ": not an HDF5 file (convert IDX files with `vae_data convert`)");
+  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), path, "property list"), H5Pclose);
+  check(H5Pset_file_locking(fapl.get(), false, true), path, "disabling file locks");
+  // Chunk cache: 521 slots (a prime, as HDF5 advises), 32 MiB, so sequential chunk reads never evict.
+  check(H5Pset_cache(fapl.get(), 0, 521, size_t{32} << 20, 0.75), path, "sizing the chunk cache");
+  return Handle(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), path, "open"), H5Fclose);
+}
+
+}  // namespace vae::h5

@@ -1,0 +1,36 @@
+// vae_dist: configuration → build → loop. Every rank runs this; rank 0 alone prints and writes.
+#include <cstdio>
+#include <exception>
+
+#include "vae/cli.hpp"
+#include "vae/error.hpp"
+#include "vae/runtime.hpp"
+#include "vae/trainer.hpp"
+
+namespace {
+
+int run(const vae::Runtime& runtime, int argc, char** argv) {
+  const vae::Command command = vae::parse_command_line(argc, argv, runtime.is_root());
+  if (command.kind == vae::Command::Kind::kExit) return command.exit_code;
+  vae::run_training(runtime, command.train);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  vae::Runtime runtime(&argc, &argv);
+  try {
+    return run(runtime, argc, argv);
+  } catch (const vae::CollectiveError& error) {
+    // Every rank failed together: one message, a clean exit everywhere.
+    if (runtime.is_root()) std::fprintf(stderr, "vae_dist: error: %s\n", error.what());
+    return 1;
+  } catch (const std::exception& error) {
+    // Only this rank knows: say which one, and take the others down rather than let them wait.
+    std::fprintf(stderr, "vae_dist: error on %s rank %d: %s\n", runtime.host().c_str(), runtime.rank(), error.what());
+    std::fflush(stderr);
+    if (runtime.world_size() > 1) runtime.abort(1);
+    return 1;
+  }
+}

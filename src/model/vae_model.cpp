@@ -1,0 +1,26 @@
+#include "vae/vae_model.hpp"
+
+#include "vae/conv_vae.hpp"
+#include "vae/error.hpp"
+#include "vae/mlp_vae.hpp"
+
+namespace vae {
+
+VaeModel::VaeModel(ModelSpec spec) : spec_(spec), canvas_(canvas_for(spec.kind, spec.image)) {
+  require(spec.latent_dim > 0, "--latent-dim must be positive, got " + std::to_string(spec.latent_dim));
+}
+
+ImageShape canvas_for(ModelKind kind, const ImageShape& image) {
+  if (kind == ModelKind::kMlp) return image;
+  require(image.height <= ConvVae::kCanvas && image.width <= ConvVae::kCanvas,
+          "the conv model works on a 32×32 canvas but the images are " + std::to_string(image.height) + "×" +
+              std::to_string(image.width) + ": use --model mlp or images of at most 32×32");
+  return ImageShape{image.channels, ConvVae::kCanvas, ConvVae::kCanvas};
+}
+
+std::shared_ptr<VaeModel> make_model(const ModelSpec& spec) {
+  if (spec.kind == ModelKind::kMlp) return std::make_shared<MlpVae>(spec);
+  return std::make_shared<ConvVae>(spec);
+}
+
+}  // namespace vae

@@ -1,0 +1,118 @@
+#include "vae/train_setup.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <cstdio>
+
+#include "vae/default_dataset.hpp"
+#include "vae/error.hpp"
+#include "vae/h5_shard.hpp"
+
+namespace vae {
+namespace {
+
+std::string resolve_dataset(const Runtime& runtime, const TrainConfig& config) {
+  if (!config.data_path.empty()) return config.data_path;
+  const std::string path = default_dataset_path();
+  runtime.all_or_none([&] {
+    if (runtime.is_root() && !std::filesystem::exists(path)) {
+      std::printf("preparing the default dataset (Fashion-MNIST) at %s\n", path.c_str());
+      std::fflush(stdout);
+      prepare_default_dataset(path);
+    }
+  });
+  return path;
+}
+
+nlohmann::json config_json(const TrainConfig& c, const DatasetInfo& dataset, int world_size) {
+  return {{"data", dataset.path},
+          {"dataset_name", dataset.name},
+          {"model", to_string(c.model)},
+          {"latent_dim", c.latent_dim},
+          {"epochs", c.epochs},
+          {"batch_size", c.batch_size},
+          {"global_batch_size", c.global_batch_size > 0 ? c.global_batch_size : c.batch_size * world_size},
+          {"lr", c.lr},
+          {"beta", c.beta},
+          {"seed", c.seed},
+          {"remainder", to_string(c.remainder)},
+          {"shuffle", c.shuffle == Shuffle::kOn},
+          {"bucket_mb", c.bucket_mb},
+          {"overlap", c.overlap == Overlap::kOn},
+          {"world_size", world_size}};
+}
+
+// Shortest faithful text of a number: 0.001, not 0.001000.
+std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
+
+}  // namespace
+
+TrainingData load_training_data(const Runtime& runtime, const TrainConfig& config) {
+  const std::string path = resolve_dataset(runtime, config);
+  TrainingData data;
+  runtime.all_or_none([&] {
+    data.info = read_dataset_info(path);
+    const int64_t batch = per_rank_batch(config.batch_size, config.global_batch_size, runtime.world_size());
+    data.plan = plan_shard(data.info.train_rows, runtime.world_size(), runtime.rank(), batch, config.remainder);
+    data.test_rows = shard_rows(data.info.test_rows, runtime.world_size(), runtime.rank());
+    require(data.test_rows.size() > 0, path + ": the test split has fewer rows than there are ranks");
+    data.train_shard = read_shard(data.info, Split::kTrain, data.plan.rows);
+    data.test_shard = read_shard(data.info, Split::kTest, data.test_rows);
+  });
+  return data;
+}
+
+void prepare_output_dir(const Runtime& runtime, const TrainConfig& config, const DatasetInfo& dataset) {
+  runtime.all_or_none([&] {
+    if (!runtime.is_root()) return;
+    std::error_code error;
+    std::filesystem::create_directories(config.out_dir, error);
+    require(!error, config.out_dir + ": cannot create the output folder (" + error.message() + ")");
+    const std::string path = (std::filesystem::path(config.out_dir) / "config.json").string();
+    std::ofstream out(path, std::ios::trunc);
+    out << config_json(config, dataset, runtime.world_size()).dump(2) << '\n';
+    require(out.good(), path + ": write failed (is the disk full?)");
+  });
+}
+
+int configure_threads(const Runtime& runtime, const TrainConfig& config) {
+  const int threads = config.threads > 0 ? config.threads : runtime.default_threads();
+  torch::set_num_threads(threads);
+  return threads;
+}
+
+torch::Device pick_device(const Runtime& runtime) {
+  if (!torch::cuda::is_available()) return torch::kCPU;
+  const auto gpus = static_cast<int>(torch::cuda::device_count());
+  return {torch::kCUDA, static_cast<c10::DeviceIndex>(runtime.local_rank() % gpus)};
+}
+
+std::string configuration_table(const Runtime& runtime, const TrainConfig& config, const TrainingData& data, int threads,
+                                const torch::Device& device, const std::string& comm_name, size_t buckets) {
+  const auto& info = data.info;
+  const std::pair<const char*, std::string> rows[] = {
+      {"dataset", info.path + " (" + info.name + ")"},
+      {"images", std::to_string(info.train_rows) + " train, " + std::to_string(info.test_rows) + " test, " +
+                     std::to_string(info.channels) + "×" + std::to_string(info.height) + "×" + std::to_string(info.width)},
+      {"model", std::string(to_string(config.model)) + ", latent " + std::to_string(config.latent_dim) + ", β " + number(config.beta)},
+      {"ranks", std::to_string(runtime.world_size()) + " (" + std::to_string(runtime.local_size()) + " on " + runtime.host() + ")"},
+      {"device", device.str() + ", " + std::to_string(threads) + " thread(s) per rank"},
+      {"batch", std::to_string(data.plan.batch) + " per rank, " + std::to_string(data.plan.batch * runtime.world_size()) + " global"},
+      {"steps/epoch", std::to_string(data.plan.steps_per_epoch) + " (remainder: " + to_string(config.remainder) + ")"},
+      {"epochs", std::to_string(config.epochs) + ", Adam lr " + number(config.lr) + ", seed " + std::to_string(config.seed)},
+      {"gradients", comm_name + ", " + std::to_string(buckets) + " bucket(s) of ≤" + number(config.bucket_mb) + " MB, overlap " +
+                        (config.overlap == Overlap::kOn ? "on" : "off")},
+      {"output", config.out_dir},
+  };
+  std::ostringstream table;
+  for (const auto& [key, value] : rows) table << "  " << key << std::string(13 - std::string(key).size(), ' ') << value << '\n';
+  return table.str();
+}
+
+}  // namespace vae
