@@ -38,7 +38,7 @@ class Handle {
 };
 
 // A file opened read-only with HDF5 file locking off (cluster file systems refuse the locks) and
-// a chunk cache large enough for several chunks.
+// no chunk cache (see h5_handle.cpp).
 Handle open_read_only(const std::string& path);
 
 }  // namespace vae::h5

@@ -1,0 +1,31 @@
+#pragma once
+// Rank 0's plots (loss.png, latent_manifold.png), drawn with PLplot's memcairo driver into memory
+// and saved with write_png, so they are atomic like every picture (see png_io.hpp). PLplot prints
+// nothing and never exits the process from here; each call is self-contained (its own PLplot
+// stream, ended before returning) and calls are serialised, as PLplot keeps global state.
+// Needs the Debian package plplot-driver-cairo at run time.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vae {
+
+// Every plot is this size, in pixels.
+constexpr int64_t kPlotWidth = 800;
+constexpr int64_t kPlotHeight = 600;
+
+// −ELBO per epoch for the train and test splits (nats per image), as lines with markers, with
+// axis labels, a title and a legend. The three vectors are the same length (at least one epoch);
+// non-finite losses (a diverged step, an epoch without a test pass) are left out. Throws
+// UserError naming the file on bad input, a missing PLplot driver or a failed write.
+void plot_loss_curves(const std::string& path, const std::vector<double>& epochs, const std::vector<double>& train,
+                      const std::vector<double>& test);
+
+// A scatter of 2-D latent points coloured by class label (0..9, with a legend); `labels` is
+// empty for an unlabelled dataset (one colour, no legend), else one per point. Non-finite points
+// are left out. Throws UserError naming the file on bad input, a missing PLplot driver or a
+// failed write.
+void plot_latent_scatter(const std::string& path, const std::vector<float>& x, const std::vector<float>& y,
+                         const std::vector<int64_t>& labels);
+
+}  // namespace vae

@@ -1,0 +1,204 @@
+// Run under mpiexec with 2 and 3 ranks (see tests/mpi/CMakeLists.txt). Every rank runs every
+// test; a failure on any rank fails the job.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "test_support.hpp"
+#include "vae/communicator.hpp"
+#include "vae/error.hpp"
+#include "vae/evaluator.hpp"
+#include "vae/grad_sync.hpp"
+#include "vae/h5_shard.hpp"
+#include "vae/loader.hpp"
+#include "vae/objective.hpp"
+#include "vae/trainer.hpp"
+
+namespace vae {
+namespace {
+
+const Runtime& rt() { return testing::runtime(); }
+
+// One dataset for the whole job: rank 0 writes it, every rank gets its path.
+class SharedDataset {
+ public:
+  SharedDataset(int64_t train, int64_t test) {
+    if (rt().is_root()) {
+      dir_ = std::make_unique<testing::TempDir>();
+      path_ = dir_->file("synthetic.h5");
+      testing::write_synthetic(path_, train, test);
+    }
+    rt().broadcast(path_, 0);
+    rt().barrier();
+  }
+  ~SharedDataset() { rt().barrier(); }  // nobody deletes the file while another rank reads it
+  const std::string& path() const { return path_; }
+
+ private:
+  std::unique_ptr<testing::TempDir> dir_;
+  std::string path_;
+};
+
+constexpr int64_t kLatent = 4;
+// Plain SGD: the step is proportional to the gradient, so parameters differ exactly as much as
+// the averaged gradients do. (Adam divides by √v, which turns rounding noise in a near-zero
+// gradient into a step of up to lr either way, hiding the comparison.)
+constexpr double kLearningRate = 1e-4;
+
+std::shared_ptr<VaeModel> fresh_model() {
+  torch::manual_seed(3);
+  return make_model({ModelKind::kConv, {1, 28, 28}, kLatent});
+}
+
+// The ε of rank `rank` at step `step`: reproducible by any rank.
+torch::Tensor noise(int64_t step, int rank, int64_t batch) {
+  auto generator = at::detail::createCPUGenerator(static_cast<uint64_t>(step * 1000 + rank));
+  return torch::randn({batch, kLatent}, generator, torch::kFloat32);
+}
+
+Loader loader_of(const DatasetInfo& info, int world, int rank, int64_t batch) {
+  const ShardPlan plan = plan_shard(info.train_rows, world, rank, batch, Remainder::kWrap);
+  return Loader(read_shard(info, Split::kTrain, plan.rows), {plan, {1, 32, 32}, Shuffle::kOn, 5, rank, torch::kCPU});
+}
+
+// `steps` data-parallel steps of this rank with GradSync; returns the final parameters.
+std::vector<torch::Tensor> train_distributed(const DatasetInfo& info, int64_t batch, int steps, Overlap overlap, double bucket_mb) {
+  auto model = fresh_model();
+  auto comm = make_mpi_communicator(rt(), {});
+  GradSync sync(model->parameters(), *comm, rt().world_size(), {bucket_mb, overlap});
+  sync.broadcast_parameters();
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(kLearningRate));
+  Loader loader = loader_of(info, rt().world_size(), rt().rank(), batch);
+  loader.start_epoch(1);
+  for (int step = 0; step < steps; ++step) {
+    sync.zero_grad();
+    negative_elbo(*model, loader.batch(step), noise(step, rt().rank(), batch)).per_image(1.0).mean().backward();
+    sync.finish();
+    sgd.step();
+  }
+  return model->parameters();
+}
+
+// The same steps on one process with the global batch: every rank's local batch, concatenated.
+std::vector<torch::Tensor> train_single_process(const DatasetInfo& info, int64_t batch, int steps) {
+  auto model = fresh_model();
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(kLearningRate));
+  std::vector<Loader> loaders;
+  for (int r = 0; r < rt().world_size(); ++r) {
+    loaders.push_back(loader_of(info, rt().world_size(), r, batch));
+    loaders.back().start_epoch(1);
+  }
+  for (int step = 0; step < steps; ++step) {
+    std::vector<torch::Tensor> xs, eps;
+    for (int r = 0; r < rt().world_size(); ++r) {
+      xs.push_back(loaders[static_cast<size_t>(r)].batch(step));
+      eps.push_back(noise(step, r, batch));
+    }
+    sgd.zero_grad();
+    negative_elbo(*model, torch::cat(xs), torch::cat(eps)).per_image(1.0).mean().backward();
+    sgd.step();
+  }
+  return model->parameters();
+}
+
+double max_abs_difference(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  double worst = 0;
+  for (size_t k = 0; k < a.size(); ++k) worst = std::max(worst, (a[k] - b[k]).abs().max().item<double>());
+  return worst;
+}
+
+TEST(DataParallel, NRanksTimesBatchEqualOneRankWithTheGlobalBatch) {
+  SharedDataset data(600, 60);
+  const DatasetInfo info = read_dataset_info(data.path());
+  const auto distributed = train_distributed(info, 16, 6, Overlap::kOn, 0.1);
+  const auto single = train_single_process(info, 16, 6);
+  const double moved = max_abs_difference(single, fresh_model()->parameters());
+  const double apart = max_abs_difference(distributed, single);
+  std::printf("rank %d: parameters moved %.3g, N-rank vs 1-rank difference %.3g\n", rt().rank(), moved, apart);
+  // Same arithmetic up to the order of float additions (per-rank means summed by the all-reduce
+  // vs one mean over the global batch): ~1e-6 relative. 1e-4 of the distance the weights moved
+  // leaves room for that and still catches a missing average (a difference of ~100% of it),
+  // a lost or doubled bucket, or a rank training on the wrong rows.
+  EXPECT_GT(moved, 1e-3) << "training moved the weights";
+  EXPECT_LT(apart, 1e-4 * moved);
+}
+
+TEST(DataParallel, OverlapOnAndOffGiveTheSameParameters) {
+  SharedDataset data(300, 30);
+  const DatasetInfo info = read_dataset_info(data.path());
+  const auto overlapped = train_distributed(info, 8, 4, Overlap::kOn, 0.05);
+  const auto fused = train_distributed(info, 8, 4, Overlap::kOff, 0.05);
+  EXPECT_EQ(max_abs_difference(overlapped, fused), 0.0);
+}
+
+TEST(DataParallel, ReplicasAgreeAndADivergedOneIsCaught) {
+  auto model = fresh_model();
+  EXPECT_NO_THROW(check_replicas_agree(rt(), model->parameters()));
+  if (rt().rank() == rt().world_size() - 1) {
+    torch::NoGradGuard no_grad;
+    model->parameters()[0].view(-1)[0] += 1e-3f;
+  }
+  EXPECT_THROW(check_replicas_agree(rt(), model->parameters()), std::runtime_error);
+}
+
+TEST(DataParallel, ShardedTestLossEqualsTheWholeSetOnOneProcess) {
+  SharedDataset data(100, 251);  // 251 test rows: uneven shards
+  const DatasetInfo info = read_dataset_info(data.path());
+  auto model = fresh_model();
+  const auto table = test_noise_table(info.test_rows, kLatent, 9);
+  const RowRange rows = shard_rows(info.test_rows, rt().world_size(), rt().rank());
+  ImageSet shard = read_shard(info, Split::kTest, rows);
+  const ElboSums mine = evaluate_elbo(*model, pixels_as_tensor(shard), rows.begin, table, 1.0, 32, torch::kCPU);
+  std::vector<double> sums{mine.loss, mine.images};
+  rt().allreduce_sum(sums);
+  ImageSet whole = read_shard(info, Split::kTest, {0, info.test_rows});
+  const ElboSums all = evaluate_elbo(*model, pixels_as_tensor(whole), 0, table, 1.0, 32, torch::kCPU);
+  EXPECT_EQ(sums[1], 251.0);
+  EXPECT_NEAR(sums[0] / sums[1], all.loss / all.images, 1e-6 * all.loss / all.images);
+}
+
+TEST(DataParallel, AFailureOnOneRankReachesEveryRankWithItsMessage) {
+  const int culprit = rt().world_size() - 1;
+  try {
+    rt().all_or_none([&] {
+      if (rt().rank() == culprit) throw UserError("rank " + std::to_string(culprit) + " cannot read its shard");
+    });
+    FAIL() << "no error on rank " << rt().rank();
+  } catch (const CollectiveError& e) {
+    EXPECT_EQ(std::string(e.what()), "rank " + std::to_string(culprit) + " cannot read its shard");
+  }
+  EXPECT_NO_THROW(rt().all_or_none([] {}));
+}
+
+TEST(DataParallel, UnevenShardsFinishWithTheSameStepCountOnEveryRank) {
+  SharedDataset data(1000, 100);  // 3 ranks: 333, 333 and 334 rows
+  std::unique_ptr<testing::TempDir> out;
+  std::string out_dir;
+  if (rt().is_root()) {
+    out = std::make_unique<testing::TempDir>();
+    out_dir = out->file("run");
+  }
+  rt().broadcast(out_dir, 0);
+  TrainConfig config;
+  config.data_path = data.path();
+  config.out_dir = out_dir;
+  config.epochs = 2;
+  config.latent_dim = kLatent;
+  config.threads = 1;
+  for (Remainder remainder : {Remainder::kWrap, Remainder::kDrop}) {
+    config.remainder = remainder;
+    const int64_t steps = plan_shard(1000, rt().world_size(), rt().rank(), config.batch_size, remainder).steps_per_epoch;
+    EXPECT_EQ(rt().allreduce_max(static_cast<double>(steps)), -rt().allreduce_max(-static_cast<double>(steps)));
+    run_training(rt(), config);  // returns on every rank: no rank waits on a collective the others skipped
+    if (rt().is_root()) {
+      std::ifstream in(out_dir + "/metrics.jsonl");
+      std::string last, line;
+      while (std::getline(in, line)) last = line;
+      EXPECT_EQ(nlohmann::json::parse(last)["step"], 2 * steps);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace vae

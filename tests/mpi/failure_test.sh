@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Whole-job failure behaviour of vae_dist under mpiexec.
+#   failure_test.sh CASE RANKS MPIEXEC VAE_DIST VAE_DATA
+# CASE: missing_file | bad_schema — every rank exits non-zero, the message is printed once;
+#       rank_killed — SIGKILL one rank mid-epoch: the job ends within KILL_BOUND_S seconds.
+set -uo pipefail
+case_name=$1 ranks=$2 mpiexec=$3 vae_dist=$4 vae_data=$5
+readonly KILL_BOUND_S=30
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "FAIL: $*"; echo "--- output ---"; cat "$work/out" 2>/dev/null; exit 1; }
+
+# Each rank records its own exit status (OMPI_COMM_WORLD_RANK is only read by this test). SIGTERM
+# is ignored so that mpirun, which terminates the job once the first rank fails, cannot stop a
+# rank before it has ended (and reported) by itself.
+run_recording_status() {
+  "$mpiexec" -n "$ranks" bash -c 'trap "" TERM; "$@"; s=$?; echo $s > "'"$work"'/status.$OMPI_COMM_WORLD_RANK"; exit $s' _ "$@" >"$work/out" 2>&1
+}
+
+expect_clean_failure() {  # expected message fragment, then the command
+  local fragment=$1; shift
+  run_recording_status "$@" && fail "mpiexec succeeded"
+  for ((r = 0; r < ranks; r++)); do
+    [[ -f $work/status.$r ]] || fail "rank $r did not report an exit status"
+    [[ $(cat "$work/status.$r") != 0 ]] || fail "rank $r exited 0"
+  done
+  local count
+  count=$(grep -c "vae_dist: error: .*$fragment" "$work/out")
+  [[ $count == 1 ]] || fail "expected the message '$fragment' once, saw it $count times"
+  echo "ok: every rank of $ranks exited non-zero; one message: $(grep 'vae_dist: error' "$work/out")"
+}
+
+case $case_name in
+  missing_file)
+    expect_clean_failure "no such dataset file" "$vae_dist" --data "$work/absent.h5" --out "$work/run" ;;
+  bad_schema)
+    "$vae_data" synth --out "$work/good.h5" --train 50 --test 10 >/dev/null || fail "vae_data synth"
+    h5copy -i "$work/good.h5" -o "$work/bad.h5" -s /train -d /train || fail "h5copy"  # no root attributes, no /test
+    expect_clean_failure "missing root attribute 'name'" "$vae_dist" --data "$work/bad.h5" --out "$work/run" ;;
+  rank_killed)
+    "$vae_data" synth --out "$work/data.h5" --train 4000 --test 100 >/dev/null || fail "vae_data synth"
+    "$mpiexec" -n "$ranks" bash -c 'echo $$ > "'"$work"'/pid.$OMPI_COMM_WORLD_RANK"; exec "$@"' _ \
+      "$vae_dist" --data "$work/data.h5" --out "$work/run" --epochs 1000 --threads 1 >"$work/out" 2>&1 &
+    job=$!
+    for _ in $(seq 100); do grep -q "^  output" "$work/out" && break; sleep 0.2; done  # the table precedes step 1
+    sleep 1  # well inside the first epoch
+    victim=$((ranks - 1))
+    [[ -f $work/pid.$victim ]] || fail "rank $victim never started"
+    kill -9 "$(cat "$work/pid.$victim")"
+    killed_at=$SECONDS
+    while kill -0 "$job" 2>/dev/null; do
+      ((SECONDS - killed_at > KILL_BOUND_S)) && { kill -9 "$job"; fail "job still running ${KILL_BOUND_S}s after rank $victim was killed"; }
+      sleep 0.2
+    done
+    wait "$job" && fail "mpiexec exited 0 after a rank was killed"
+    echo "ok: the job ended $((SECONDS - killed_at))s after rank $victim was killed" ;;
+  *) fail "unknown case $case_name" ;;
+esac

@@ -1,0 +1,45 @@
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <memory>
+#include <random>
+
+#include "vae/h5_dataset.hpp"
+#include "vae/synthetic.hpp"
+
+namespace vae::testing {
+namespace {
+
+std::unique_ptr<Runtime> g_runtime;
+
+}  // namespace
+
+const Runtime& runtime() { return *g_runtime; }
+
+TempDir::TempDir() {
+  const auto base = std::filesystem::temp_directory_path();
+  std::random_device device;
+  path_ = base / ("vae_test_" + std::to_string(::getpid()) + "_" + std::to_string(device()));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+void write_synthetic(const std::string& path, int64_t train, int64_t test, uint64_t seed) {
+  write_dataset(path, make_synthetic({train, test, 28, seed}));
+}
+
+}  // namespace vae::testing
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  vae::testing::g_runtime = std::make_unique<vae::Runtime>(&argc, &argv);
+  const int result = RUN_ALL_TESTS();
+  vae::testing::g_runtime.reset();
+  return result;
+}

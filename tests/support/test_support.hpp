@@ -1,0 +1,31 @@
+#pragma once
+// Shared by the test executables: the process's Runtime (MPI initialised once, as in vae_dist)
+// and small helpers for temporary folders and synthetic datasets.
+#include <filesystem>
+#include <string>
+
+#include "vae/runtime.hpp"
+
+namespace vae::testing {
+
+// The Runtime that test_main.cpp created for this process.
+const Runtime& runtime();
+
+// A fresh empty folder, removed when the object goes out of scope.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::filesystem::path path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Writes the synthetic dataset with these sizes to `path` (deterministic).
+void write_synthetic(const std::string& path, int64_t train, int64_t test, uint64_t seed = 7);
+
+}  // namespace vae::testing

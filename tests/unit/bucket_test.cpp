@@ -1,0 +1,78 @@
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "vae/conv_vae.hpp"
+#include "vae/grad_sync.hpp"
+#include "vae/objective.hpp"
+
+namespace vae {
+namespace {
+
+TEST(AssignBuckets, ReverseOrderEveryParameterOnceContiguous) {
+  const std::vector<int64_t> numels = {100, 2000, 50, 4000, 10, 300};
+  const auto buckets = assign_buckets(numels, 4 * 2500, 4 * 200);
+  std::vector<size_t> order;
+  int64_t offset = 0;
+  for (const Bucket& b : buckets) {
+    EXPECT_EQ(b.offset, offset);
+    int64_t count = 0;
+    for (size_t k : b.params) count += numels[k];
+    EXPECT_EQ(b.count, count);
+    offset += b.count;
+    order.insert(order.end(), b.params.begin(), b.params.end());
+  }
+  EXPECT_EQ(order, (std::vector<size_t>{5, 4, 3, 2, 1, 0}));
+  // The first bucket closes at the small cap (300 floats ≥ 200), the next once 2500 is reached.
+  ASSERT_EQ(buckets.size(), 3u);
+  EXPECT_EQ(buckets[0].params, (std::vector<size_t>{5}));
+  EXPECT_EQ(buckets[1].params, (std::vector<size_t>{4, 3}));
+  EXPECT_EQ(buckets[2].params, (std::vector<size_t>{2, 1, 0}));
+}
+
+TEST(AssignBuckets, OneHugeBucketHoldsEverything) {
+  const auto buckets = assign_buckets({5, 6, 7}, 1 << 30, 1 << 30);
+  ASSERT_EQ(buckets.size(), 1u);
+  EXPECT_EQ(buckets[0].count, 18);
+}
+
+TEST(AssignBuckets, TheDefaultSplitsTheConvVaeIntoSeveralBuckets) {
+  ConvVae model({ModelKind::kConv, {1, 28, 28}, 16});
+  std::vector<int64_t> numels;
+  for (const auto& p : model.parameters()) numels.push_back(p.numel());
+  const auto buckets = assign_buckets(numels, 512 * 1024, 128 * 1024);
+  EXPECT_GE(buckets.size(), 3u) << "the model's 1.6 MB of gradients must not fit one bucket";
+  EXPECT_LT(buckets[0].count, buckets[1].count) << "the first bucket is the small one";
+}
+
+TEST(GradSync, GradientsAreViewsIntoTheFlatBufferOnOneRank) {
+  // A world of one: finish() leaves the plain gradient in .grad, with no communication.
+  torch::manual_seed(0);
+  ConvVae model({ModelKind::kConv, {1, 28, 28}, 2});
+  ConvVae twin({ModelKind::kConv, {1, 28, 28}, 2});
+  {
+    torch::NoGradGuard no_grad;
+    for (size_t k = 0; k < model.parameters().size(); ++k) twin.parameters()[k].copy_(model.parameters()[k]);
+  }
+  struct NoComm : Communicator {
+    std::unique_ptr<CommWork> allreduce_sum_async(float*, size_t) override { throw std::logic_error("no communication expected"); }
+    void broadcast(float*, size_t, int) override { throw std::logic_error("no communication expected"); }
+    void progress() override {}
+    bool reads_device_memory() const override { return false; }
+    const char* name() const override { return "none"; }
+  } comm;
+  GradSync sync(model.parameters(), comm, 1, {0.05, Overlap::kOn});
+  const auto x = torch::rand({3, 1, 32, 32});
+  for (int round = 0; round < 2; ++round) {  // the second round checks that zero_grad resets
+    sync.zero_grad();
+    twin.zero_grad();
+    forward_with_noise(model, x, torch::zeros({3, 2})).logits.sum().backward();
+    forward_with_noise(twin, x, torch::zeros({3, 2})).logits.sum().backward();
+    sync.finish();
+    for (size_t k = 0; k < model.parameters().size(); ++k)
+      EXPECT_TRUE(torch::allclose(model.parameters()[k].grad(), twin.parameters()[k].grad(), 1e-5, 1e-6)) << "parameter " << k;
+  }
+}
+
+}  // namespace
+}  // namespace vae
