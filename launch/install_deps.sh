@@ -4,11 +4,12 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake ninja-build pkg-config zlib1g-dev
   libtorch-dev libopenblas0-openmp          # without OpenBLAS, LibTorch falls back to a BLAS 8x slower
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
   libcli11-dev libgif-dev libpng-dev libplplot-dev
+  plplot-driver-cairo                       # PLplot's in-memory cairo device draws loss.png
   nlohmann-json3-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist                     # the default dataset (IDX .gz files)

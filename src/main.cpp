@@ -4,6 +4,7 @@
 
 #include "vae/cli.hpp"
 #include "vae/error.hpp"
+#include "vae/evaluate_command.hpp"
 #include "vae/runtime.hpp"
 #include "vae/trainer.hpp"
 
@@ -11,8 +12,12 @@ namespace {
 
 int run(const vae::Runtime& runtime, int argc, char** argv) {
   const vae::Command command = vae::parse_command_line(argc, argv, runtime.is_root());
-  if (command.kind == vae::Command::Kind::kExit) return command.exit_code;
-  vae::run_training(runtime, command.train);
+  switch (command.kind) {
+    case vae::Command::Kind::kExit: return command.exit_code;
+    case vae::Command::Kind::kTrain: vae::run_training(runtime, command.train); break;
+    case vae::Command::Kind::kEvaluate: vae::run_evaluate(runtime, command.evaluate); break;
+    case vae::Command::Kind::kSample: vae::run_sample(runtime, command.sample); break;
+  }
   return 0;
 }
 

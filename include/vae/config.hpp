@@ -16,7 +16,7 @@ enum class Shuffle { kOff, kOn };
 
 struct TrainConfig {
   std::string data_path;  // empty: the default dataset (see default_dataset.hpp)
-  std::string out_dir = "runs/vae_dist";
+  std::string out_dir;    // empty: runs/<date>-<time> (or, with --resume auto, the newest run in runs/)
   ModelKind model = ModelKind::kConv;
   int64_t latent_dim = 16;
   int epochs = 10;
@@ -32,7 +32,34 @@ struct TrainConfig {
   Overlap overlap = Overlap::kOn;
   int64_t max_steps = 0;           // stop each epoch after this many steps (0: the whole epoch); for tests and benchmarks
   double collective_timeout_s = 300;  // a collective waiting longer than this aborts the job
-  bool force = false;              // reuse an output folder that holds another run
+  bool force = false;              // start over in an output folder that holds another run
+  std::string resume;              // a checkpoint path, "auto" (newest valid one in out_dir), or empty
+  int checkpoint_every = 1;        // epochs between checkpoints (and one at the end)
+  int keep = 3;                    // checkpoints kept
+  int iw_every = 5;                // epochs between importance-weighted NLL estimates (and one at the end)
+  int64_t iw_samples = 100;        // K of the IW estimate
+  int64_t iw_subset = 1000;        // test rows it is measured on (the first ones)
+  int gif_delay_cs = 50;           // GIF frame delay, 1/100 s
+};
+
+// `vae_dist evaluate`: numbers and pictures from a checkpoint.
+struct EvaluateConfig {
+  std::string checkpoint;
+  std::string data_path;      // empty: the dataset the checkpoint was trained on
+  std::string out_dir;        // empty: <run>/evaluation next to the checkpoint's folder
+  int64_t num_samples = 10;   // images in the samples and reconstruction grids
+  int64_t iw_samples = 100;
+  int64_t iw_subset = 1000;
+  int threads = 0;
+  uint64_t seed = 1;
+};
+
+// `vae_dist sample`: images from a checkpoint, no dataset needed.
+struct SampleConfig {
+  std::string checkpoint;
+  std::string out_dir;        // empty: <run>/samples_from_<checkpoint name>
+  int64_t num_samples = 64;
+  uint64_t seed = 1;
 };
 
 const char* to_string(ModelKind kind);

@@ -13,6 +13,7 @@ struct EpochMetrics {
   double train_kl = 0;        // the KL part of it
   double test_loss = 0;       // −ELBO, nats per image, over the whole test split
   double test_kl = 0;
+  double test_iw_nll = 0;     // importance-weighted −log p(x), nats per image; 0 when not measured this epoch
   double images_per_s = 0;    // training images of every rank per second of the epoch
   double epoch_s = 0;
   double elapsed_s = 0;

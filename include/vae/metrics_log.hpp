@@ -8,6 +8,10 @@
 
 namespace vae {
 
+// One EpochMetrics as a single-line JSON object, and back.
+std::string to_json_line(const EpochMetrics& metrics);
+EpochMetrics metrics_from_json_line(const std::string& line);
+
 class MetricsLog {
  public:
   enum class Mode { kTruncate, kAppend };

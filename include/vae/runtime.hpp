@@ -32,6 +32,7 @@ class Runtime {
   // Element-wise sums across ranks, in place.
   void allreduce_sum(std::vector<double>& values) const;
   double allreduce_max(double value) const;
+  uint64_t allreduce_xor(uint64_t value) const;
   // `value` of rank `root`, on every rank.
   void broadcast(std::string& value, int root) const;
   void broadcast(uint64_t& value, int root) const;

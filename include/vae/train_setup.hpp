@@ -16,6 +16,7 @@ namespace vae {
 
 struct TrainingData {
   DatasetInfo info;
+  uint64_t fingerprint = 0;  // content hash of both splits, the same for any rank count
   ShardPlan plan;        // this rank's training rows and the common step count
   ImageSet train_shard;  // this rank's training rows
   ImageSet test_shard;   // this rank's test rows
@@ -26,8 +27,8 @@ struct TrainingData {
 // validates it, plans the shards and reads this rank's rows.
 TrainingData load_training_data(const Runtime& runtime, const TrainConfig& config);
 
-// Collective. Rank 0 creates the output folder and writes config.json; no other rank touches it.
-void prepare_output_dir(const Runtime& runtime, const TrainConfig& config, const DatasetInfo& dataset);
+// The run's configuration as written to config.json and stored in every checkpoint.
+std::string config_json(const TrainConfig& config, const DatasetInfo& dataset, int world_size);
 
 // Sets LibTorch's intra-op threads (the flag, or the node's cores shared among its ranks).
 int configure_threads(const Runtime& runtime, const TrainConfig& config);

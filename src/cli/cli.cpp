@@ -8,7 +8,7 @@ namespace {
 
 void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--data", c.data_path, "HDF5 dataset (default: Fashion-MNIST, converted on first use to $VAE_DIST_DATA or ~/.cache/vae_dist/fashion-mnist.h5)");
-  app.add_option("--out", c.out_dir, "run folder for metrics.jsonl, config.json and pictures")->capture_default_str();
+  app.add_option("--out", c.out_dir, "run folder for checkpoints, metrics and pictures (default: runs/<date>-<time>)");
   app.add_option("--model", c.model, "conv (the seed's ConvVAE, 32×32 canvas) or mlp (the fully-connected VAE)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, ModelKind>{{"conv", ModelKind::kConv}, {"mlp", ModelKind::kMlp}}))
       ->default_str("conv");
@@ -37,7 +37,40 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--collective-timeout", c.collective_timeout_s, "seconds a gradient all-reduce may wait before the job is aborted")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app.add_flag("--force", c.force, "reuse an output folder that holds another run");
+  app.add_flag("--force", c.force, "start over in an output folder that holds another run (deletes that run's files)");
+  app.add_option("--resume", c.resume,
+                 "continue from a checkpoint: a path, or `auto` for the newest valid one in --out (the newest run when --out is not given; "
+                 "starts fresh when there is none)");
+  app.add_option("--checkpoint-every", c.checkpoint_every, "epochs between checkpoints (one is always written at the end)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--keep", c.keep, "checkpoints kept in the run folder")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--iw-every", c.iw_every, "epochs between importance-weighted NLL estimates (one is always made at the end)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--iw-samples", c.iw_samples, "importance samples K per image")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses (the first ones)")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--gif-delay", c.gif_delay_cs, "delay between GIF frames, in 1/100 s")->capture_default_str()->check(CLI::PositiveNumber);
+}
+
+void add_evaluate_flags(CLI::App& app, EvaluateConfig& c) {
+  app.add_option("--checkpoint", c.checkpoint, "checkpoint file (runs/<name>/checkpoints/epoch_NNNN.pt)")->required();
+  app.add_option("--data", c.data_path, "HDF5 dataset (default: the one the checkpoint was trained on)");
+  app.add_option("--out", c.out_dir, "folder for the grids (default: <run>/evaluation)");
+  app.add_option("--num-samples,--num_samples", c.num_samples, "images in the samples and reconstruction grids")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--iw-samples", c.iw_samples, "importance samples K per image")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses (the first ones)")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--threads", c.threads, "intra-op threads per rank")->check(CLI::PositiveNumber);
+  app.add_option("--seed", c.seed, "seeds the noise of the estimates")->capture_default_str();
+}
+
+void add_sample_flags(CLI::App& app, SampleConfig& c) {
+  app.add_option("--checkpoint", c.checkpoint, "checkpoint file (runs/<name>/checkpoints/epoch_NNNN.pt)")->required();
+  app.add_option("--out", c.out_dir, "folder for the pictures (default: <run>/samples_from_<checkpoint>)");
+  app.add_option("--num-samples,--num_samples", c.num_samples, "images to draw")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--seed", c.seed, "seeds the latent draws")->capture_default_str();
 }
 
 }  // namespace
@@ -49,8 +82,15 @@ Command parse_command_line(int argc, char** argv, bool print) {
                "vae_dist"};
   app.get_formatter()->column_width(34);
   add_training_flags(app, command.train);
+  auto* evaluate = app.add_subcommand("evaluate", "test ELBO and importance-weighted NLL of a checkpoint, with sample and reconstruction grids");
+  add_evaluate_flags(*evaluate, command.evaluate);
+  auto* sample = app.add_subcommand("sample", "draw images from a checkpoint (and the latent manifold for a 2-D latent); needs no dataset");
+  add_sample_flags(*sample, command.sample);
+  app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
+    if (evaluate->parsed()) command.kind = Command::Kind::kEvaluate;
+    if (sample->parsed()) command.kind = Command::Kind::kSample;
   } catch (const CLI::ParseError& error) {
     command.kind = Command::Kind::kExit;
     command.exit_code = print ? app.exit(error) : error.get_exit_code();

@@ -4,24 +4,14 @@
 #include <random>
 
 #include "vae/error.hpp"
+#include "vae/seeds.hpp"
 
 namespace vae {
-namespace {
-
-// SplitMix64 finaliser: spreads (seed, epoch, rank) into independent-looking stream seeds.
-uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
 
 std::vector<int64_t> epoch_permutation(int64_t n, uint64_t seed, int64_t epoch, int rank) {
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 engine(mix(mix(mix(seed) ^ static_cast<uint64_t>(epoch)) ^ static_cast<uint64_t>(rank)));
+  std::mt19937_64 engine(derive_seed({static_cast<uint64_t>(Stream::kShuffle), seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(rank)}));
   // Fisher–Yates by hand: std::shuffle's algorithm is not fixed by the standard.
   for (int64_t i = n - 1; i > 0; --i) {
     const auto j = static_cast<int64_t>(engine() % static_cast<uint64_t>(i + 1));

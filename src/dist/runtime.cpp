@@ -49,6 +49,11 @@ double Runtime::allreduce_max(double value) const {
   return value;
 }
 
+uint64_t Runtime::allreduce_xor(uint64_t value) const {
+  if (world_size_ > 1) VAE_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_UINT64_T, MPI_BXOR, MPI_COMM_WORLD));
+  return value;
+}
+
 void Runtime::broadcast(std::string& value, int root) const {
   if (world_size_ == 1) return;
   auto length = static_cast<uint64_t>(value.size());

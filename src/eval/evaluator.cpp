@@ -30,4 +30,23 @@ ElboSums evaluate_elbo(VaeModel& model, const torch::Tensor& images_u8, int64_t 
   return sums;
 }
 
+ElboSums importance_weighted_sums(VaeModel& model, const torch::Tensor& images_u8, int64_t num_samples, torch::Generator& generator,
+                                  int64_t batch, const torch::Device& device) {
+  const bool was_training = model.is_training();
+  model.eval();
+  ElboSums sums;
+  for (int64_t start = 0; start < images_u8.size(0); start += batch) {
+    const int64_t n = std::min(batch, images_u8.size(0) - start);
+    const auto x = to_model_input(images_u8.narrow(0, start, n), model.canvas(), device);
+    sums.loss += importance_weighted_nll(model, x, num_samples, generator).sum().item<double>();
+    sums.images += static_cast<double>(n);
+  }
+  model.train(was_training);
+  return sums;
+}
+
+int64_t rows_within_subset(int64_t shard_begin, int64_t shard_end, int64_t subset) {
+  return std::max<int64_t>(0, std::min(subset, shard_end) - shard_begin);
+}
+
 }  // namespace vae

@@ -14,7 +14,7 @@ namespace vae {
 namespace {
 
 constexpr int kPaletteSize = 256;
-constexpr int kMaxSide = 65535;  // GIF stores sizes in 16 bits
+constexpr int kMax16 = 65535;  // GIF stores sizes and delays in 16 bits
 
 // The RGB fallback palette: a uniform 6×7×6 colour cube (252 colours; green, to which the eye is
 // most sensitive, gets the extra level). Rounding to the nearest level keeps every channel within
@@ -34,12 +34,12 @@ std::string gif_error(int code) {
 
 void check_frames(const std::string& path, const std::vector<Image>& frames, int delay_centiseconds) {
   require(!frames.empty(), path + ": a GIF needs at least one frame");
-  require(delay_centiseconds >= 0 && delay_centiseconds <= 65535,
+  require(delay_centiseconds >= 0 && delay_centiseconds <= kMax16,
           path + ": GIF frame delay must be 0..65535 centiseconds, got " + std::to_string(delay_centiseconds));
   const Image& first = frames.front();
   require(first.channels == 1 || first.channels == 3,
           path + ": GIF frames need 1 (grey) or 3 (RGB) channels, got " + std::to_string(first.channels));
-  require(first.height > 0 && first.width > 0 && first.height <= kMaxSide && first.width <= kMaxSide,
+  require(first.height > 0 && first.width > 0 && first.height <= kMax16 && first.width <= kMax16,
           path + ": bad GIF frame size " + std::to_string(first.height) + "x" + std::to_string(first.width));
   for (const Image& frame : frames) {
     require(frame.height == first.height && frame.width == first.width && frame.channels == first.channels,
@@ -154,6 +154,7 @@ std::vector<uint8_t> encode_gif(const std::string& path, const std::vector<Image
   std::unique_ptr<GifFileType, EncoderCloser> gif(EGifOpen(&bytes, append_output, &error));
   require(gif != nullptr, path + ": cannot start a GIF (" + gif_error(error) + ")");
   EGifSetGifVersion(gif.get(), true);  // GIF89a: needed for delays and looping
+
   ColorMapObject palette{kPaletteSize, 8, false, indexed.palette.data()};  // giflib copies it
   check(EGifPutScreenDesc(gif.get(), width, height, 8, 0, &palette), *gif, path);
   if (loop) put_loop_extension(gif.get(), path);
@@ -199,9 +200,9 @@ void for_each_visible(const GifFileType& gif, int k, Paint paint) {
     }
 }
 
-// The frame's delay, disposal and transparent index (giflib's defaults when it has none).
+// The frame's delay, disposal and transparent index (the defaults when it has no control block).
 GraphicsControlBlock frame_control(GifFileType& gif, int k) {
-  GraphicsControlBlock control{};
+  GraphicsControlBlock control{DISPOSAL_UNSPECIFIED, false, 0, NO_TRANSPARENT_COLOR};
   DGifSavedExtensionToGCB(&gif, k, &control);
   return control;
 }

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "vae/error.hpp"
 #include "vae/image_grid.hpp"
@@ -59,35 +61,45 @@ void require_driver(const std::string& path) {
   const char** name_list = names.data();
   int count = kCapacity;
   plgDevs(&menu_list, &name_list, &count);
-  const bool found =
-      std::any_of(names.begin(), names.begin() + count, [](const char* name) { return std::strcmp(name, kDriver) == 0; });
+  const bool found = std::any_of(names.begin(), names.begin() + count,
+                                 [](const char* name) { return std::strcmp(name, kDriver) == 0; });
   // Without the driver plinit would prompt for a device on stdin.
   require(found, path + ": PLplot's memcairo driver is missing (install the Debian package plplot-driver-cairo)");
 }
 
-// Draws with `draw` on a fresh PLplot stream over a white kPlotWidth × kPlotHeight RGB canvas.
+// A new PLplot stream, current while the object lives. The destructor ends it (memcairo copies
+// the picture into the caller's canvas then), even when drawing threw, and makes the previous
+// stream current again.
+class FreshStream {
+ public:
+  FreshStream() {
+    plgstrm(&previous_);
+    plmkstrm(&stream_);
+  }
+  ~FreshStream() {
+    plend1();
+    plsstrm(previous_);
+  }
+  FreshStream(const FreshStream&) = delete;
+  FreshStream& operator=(const FreshStream&) = delete;
+
+ private:
+  PLINT previous_ = 0, stream_ = 0;
+};
+
+// Draws with `draw` on a white kPlotWidth × kPlotHeight RGB canvas.
 Image render(const std::string& path, const std::function<void()>& draw) {
-  std::lock_guard<std::mutex> lock(plplot_mutex);
+  const std::lock_guard<std::mutex> lock(plplot_mutex);
   require_driver(path);
   Image canvas;
   canvas.height = kPlotHeight;
   canvas.width = kPlotWidth;
   canvas.channels = 3;
   canvas.pixels.assign(kPlotHeight * kPlotWidth * 3, 255);  // memcairo draws over what is there
-  PLINT previous = 0, stream = 0;
   PLINT error_code = 0;
   char error_message[1024] = "";
-  plgstrm(&previous);
-  plmkstrm(&stream);
   {
-    // Ends the stream even if `draw` throws.
-    struct EndStream {
-      PLINT previous;
-      ~EndStream() {
-        plend1();
-        plsstrm(previous);
-      }
-    } end{previous};
+    const FreshStream stream;
     plsError(&error_code, error_message);  // PLplot reports here instead of printing
     plsdev(kDriver);
     plsmem(static_cast<PLINT>(kPlotWidth), static_cast<PLINT>(kPlotHeight), canvas.pixels.data());
@@ -112,17 +124,39 @@ Points finite_points(const std::vector<double>& x, const std::vector<double>& y)
   return points;
 }
 
+// A line through `points` with a dot on each.
+void draw_line(const Points& points, PLINT colour) {
+  plcol0(colour);
+  plline(points.size(), points.x.data(), points.y.data());
+  plstring(points.size(), points.x.data(), points.y.data(), "•");
+}
+
 void draw_legend(const std::vector<const char*>& text, const std::vector<PLINT>& colours, PLINT kind, PLINT position) {
   const auto n = static_cast<PLINT>(text.size());
   const std::vector<PLINT> options(text.size(), kind), text_colours(text.size(), kInk), styles(text.size(), 1),
-      symbol_counts(text.size(), 3);
+      symbol_counts(text.size(), 1);
   const std::vector<PLFLT> widths(text.size(), 2.0), symbol_scales(text.size(), 1.0);
   const std::vector<const char*> symbols(text.size(), "•");
   PLFLT legend_width = 0, legend_height = 0;
   pllegend(&legend_width, &legend_height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, position, 0.02, 0.02, 0.08, 0,
-           kInk, 1, 0, 0, n, options.data(), 1.0, 1.0, 2.0, 1.0, text_colours.data(), text.data(), nullptr, nullptr,
+           kInk, 1, 0, 0, n, options.data(), 1.0, 1.0, 2.0, 0.0, text_colours.data(), text.data(), nullptr, nullptr,
            nullptr, nullptr, colours.data(), styles.data(), widths.data(), colours.data(), symbol_scales.data(),
            symbol_counts.data(), symbols.data());
+}
+
+// A legend entry for each class that has points.
+void draw_class_legend(const std::vector<Points>& classes) {
+  std::vector<std::string> names;
+  std::vector<PLINT> colours;
+  for (size_t label = 0; label < classes.size(); ++label)
+    if (classes[label].size() > 0) {
+      names.push_back(std::to_string(label));
+      colours.push_back(kFirstSeries + static_cast<PLINT>(label));
+    }
+  if (names.empty()) return;
+  std::vector<const char*> text;
+  for (const std::string& name : names) text.push_back(name.c_str());
+  draw_legend(text, colours, PL_LEGEND_SYMBOL, PL_POSITION_RIGHT | PL_POSITION_OUTSIDE);
 }
 
 }  // namespace
@@ -139,11 +173,8 @@ void plot_loss_curves(const std::string& path, const std::vector<double>& epochs
               plenv(x.low, x.high, y.low, y.high, 0, 0);
               pllab("epoch", "−ELBO (nats per image)", "Loss per epoch");
               plwidth(2.0);
-              for (const auto& [points, colour] : {std::pair{&train_points, kFirstSeries}, {&test_points, kFirstSeries + 1}}) {
-                plcol0(colour);
-                plline(points->size(), points->x.data(), points->y.data());
-                plstring(points->size(), points->x.data(), points->y.data(), "•");
-              }
+              draw_line(train_points, kFirstSeries);
+              draw_line(test_points, kFirstSeries + 1);
               draw_legend({"train", "test"}, {kFirstSeries, kFirstSeries + 1}, PL_LEGEND_LINE | PL_LEGEND_SYMBOL,
                           PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_INSIDE);
             }));
@@ -156,7 +187,8 @@ void plot_latent_scatter(const std::string& path, const std::vector<float>& x, c
   std::vector<Points> classes(labels.empty() ? 1 : kClasses);
   for (size_t i = 0; i < x.size(); ++i) {
     const int64_t label = labels.empty() ? 0 : labels[i];
-    require(label >= 0 && label < kClasses, path + ": latent scatter labels must be 0..9, got " + std::to_string(label));
+    require(label >= 0 && label < kClasses,
+            path + ": latent scatter labels must be 0..9, got " + std::to_string(label));
     if (!std::isfinite(x[i]) || !std::isfinite(y[i])) continue;
     classes[label].x.push_back(x[i]);
     classes[label].y.push_back(y[i]);
@@ -167,13 +199,6 @@ void plot_latent_scatter(const std::string& path, const std::vector<float>& x, c
     ys.push_back(&points.y);
   }
   const Range x_range = padded_range(xs), y_range = padded_range(ys);
-  std::vector<std::string> names;
-  std::vector<PLINT> colours;
-  for (size_t label = 0; label < classes.size(); ++label)
-    if (!classes[label].x.empty()) {
-      names.push_back(std::to_string(label));
-      colours.push_back(kFirstSeries + static_cast<PLINT>(label));
-    }
   write_png(path, render(path, [&] {
               pladv(0);
               plvpor(0.1, 0.85, 0.1, 0.9);
@@ -181,16 +206,13 @@ void plot_latent_scatter(const std::string& path, const std::vector<float>& x, c
               plcol0(kInk);
               plbox("bcnst", 0, 0, "bcnstv", 0, 0);
               pllab("z₁", "z₂", "Latent space");
-              plschr(0, 0.5);
+              plschr(0, x.size() > 1000 ? 0.5 : 1.0);  // small dots when there are many
               for (size_t label = 0; label < classes.size(); ++label) {
                 plcol0(kFirstSeries + static_cast<PLINT>(label));
                 plstring(classes[label].size(), classes[label].x.data(), classes[label].y.data(), "•");
               }
               plschr(0, 1.0);
-              if (labels.empty()) return;
-              std::vector<const char*> text;
-              for (const std::string& name : names) text.push_back(name.c_str());
-              draw_legend(text, colours, PL_LEGEND_SYMBOL, PL_POSITION_RIGHT | PL_POSITION_OUTSIDE);
+              if (!labels.empty()) draw_class_legend(classes);
             }));
 }
 

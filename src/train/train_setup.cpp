@@ -1,10 +1,11 @@
 #include "vae/train_setup.hpp"
 
+#include <xxhash.h>
+
+#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <cstdio>
 
 #include "vae/default_dataset.hpp"
 #include "vae/error.hpp"
@@ -26,10 +27,33 @@ std::string resolve_dataset(const Runtime& runtime, const TrainConfig& config) {
   return path;
 }
 
-nlohmann::json config_json(const TrainConfig& c, const DatasetInfo& dataset, int world_size) {
-  return {{"data", dataset.path},
+// XOR over rows of hash(split, global row, pixels): independent of how rows are sharded, so
+// every rank count computes the same value from its own rows.
+uint64_t shard_fingerprint(const ImageSet& shard, RowRange rows, Split split) {
+  uint64_t combined = 0;
+  const auto row_bytes = static_cast<size_t>(shard.image_size());
+  for (int64_t i = 0; i < shard.count; ++i) {
+    const uint64_t where[2] = {static_cast<uint64_t>(split), static_cast<uint64_t>(rows.begin + i)};
+    XXH64_hash_t seed = XXH3_64bits(where, sizeof(where));
+    combined ^= XXH3_64bits_withSeed(shard.pixels.data() + static_cast<size_t>(i) * row_bytes, row_bytes, seed);
+  }
+  return combined;
+}
+
+// Shortest faithful text of a number: 0.001, not 0.001000.
+std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
+
+}  // namespace
+
+std::string config_json(const TrainConfig& c, const DatasetInfo& dataset, int world_size) {
+  return nlohmann::json{{"data", dataset.path},
           {"dataset_name", dataset.name},
           {"model", to_string(c.model)},
+          {"image", {{"channels", dataset.channels}, {"height", dataset.height}, {"width", dataset.width}}},
           {"latent_dim", c.latent_dim},
           {"epochs", c.epochs},
           {"batch_size", c.batch_size},
@@ -41,17 +65,12 @@ nlohmann::json config_json(const TrainConfig& c, const DatasetInfo& dataset, int
           {"shuffle", c.shuffle == Shuffle::kOn},
           {"bucket_mb", c.bucket_mb},
           {"overlap", c.overlap == Overlap::kOn},
-          {"world_size", world_size}};
+          {"checkpoint_every", c.checkpoint_every},
+          {"iw_every", c.iw_every},
+          {"iw_samples", c.iw_samples},
+          {"world_size", world_size}}
+      .dump(2);
 }
-
-// Shortest faithful text of a number: 0.001, not 0.001000.
-std::string number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%g", value);
-  return text;
-}
-
-}  // namespace
 
 TrainingData load_training_data(const Runtime& runtime, const TrainConfig& config) {
   const std::string path = resolve_dataset(runtime, config);
@@ -65,20 +84,9 @@ TrainingData load_training_data(const Runtime& runtime, const TrainConfig& confi
     data.train_shard = read_shard(data.info, Split::kTrain, data.plan.rows);
     data.test_shard = read_shard(data.info, Split::kTest, data.test_rows);
   });
+  data.fingerprint = runtime.allreduce_xor(shard_fingerprint(data.train_shard, data.plan.rows, Split::kTrain) ^
+                                           shard_fingerprint(data.test_shard, data.test_rows, Split::kTest));
   return data;
-}
-
-void prepare_output_dir(const Runtime& runtime, const TrainConfig& config, const DatasetInfo& dataset) {
-  runtime.all_or_none([&] {
-    if (!runtime.is_root()) return;
-    std::error_code error;
-    std::filesystem::create_directories(config.out_dir, error);
-    require(!error, config.out_dir + ": cannot create the output folder (" + error.message() + ")");
-    const std::string path = (std::filesystem::path(config.out_dir) / "config.json").string();
-    std::ofstream out(path, std::ios::trunc);
-    out << config_json(config, dataset, runtime.world_size()).dump(2) << '\n';
-    require(out.good(), path + ": write failed (is the disk full?)");
-  });
 }
 
 int configure_threads(const Runtime& runtime, const TrainConfig& config) {

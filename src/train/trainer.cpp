@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "vae/checkpoint.hpp"
 #include "vae/error.hpp"
 #include "vae/evaluator.hpp"
 #include "vae/grad_sync.hpp"
@@ -15,6 +16,9 @@
 #include "vae/metrics_log.hpp"
 #include "vae/objective.hpp"
 #include "vae/progress.hpp"
+#include "vae/run_dir.hpp"
+#include "vae/run_reporter.hpp"
+#include "vae/seeds.hpp"
 #include "vae/train_setup.hpp"
 
 namespace vae {
@@ -24,10 +28,48 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+constexpr int64_t kEvalBatch = 256;
+constexpr int64_t kReconstructionImages = 32;
+constexpr int64_t kScatterImages = 2000;
+
 // The model with its initial weights drawn from --seed (rank 0's are broadcast to all anyway).
 std::shared_ptr<VaeModel> seeded_model(const TrainConfig& config, const DatasetInfo& info) {
   torch::manual_seed(config.seed);
   return make_model({config.model, {info.channels, info.height, info.width}, config.latent_dim});
+}
+
+// Rank 0: the checkpoint to resume from. "auto" takes the newest one in the run folder that
+// verifies, reporting every damaged one it skips; none yet means a fresh start.
+std::string choose_checkpoint(const TrainConfig& config, const std::string& run_dir) {
+  if (config.resume.empty()) return "";
+  if (config.resume != "auto") return config.resume;
+  for (const std::string& path : list_checkpoints(run_dir)) {
+    try {
+      read_checkpoint_state(path);
+      return path;
+    } catch (const CorruptCheckpoint& error) {
+      std::fprintf(stderr, "vae_dist: warning: %s; falling back to the checkpoint before it\n", error.what());
+    }
+  }
+  std::printf("vae_dist: no checkpoint in %s yet: starting fresh\n", run_dir.c_str());
+  return "";
+}
+
+std::string describe(const ModelSpec& s) {
+  return std::string(to_string(s.kind)) + " model, latent " + std::to_string(s.latent_dim) + ", images " + std::to_string(s.image.channels) +
+         "×" + std::to_string(s.image.height) + "×" + std::to_string(s.image.width);
+}
+
+// A checkpoint continues this run only with the same model shape and the same data.
+void check_resumable(const std::string& path, const CheckpointState& state, const ModelSpec& spec, const TrainingData& data) {
+  const ModelSpec saved = model_spec_of(state);
+  require(saved.kind == spec.kind && saved.latent_dim == spec.latent_dim && saved.image.channels == spec.image.channels &&
+              saved.image.height == spec.image.height && saved.image.width == spec.image.width,
+          path + " holds a " + describe(saved) + " but this run asks for a " + describe(spec) +
+              ": pass the flags it was trained with, or another --out");
+  require(state.dataset_fingerprint == data.fingerprint,
+          path + " was trained on " + state.dataset_path + ", whose content differs from " + data.info.path +
+              ": resume with --data " + state.dataset_path);
 }
 
 // Per-rank sums of one epoch's training steps.
@@ -37,56 +79,91 @@ struct TrainSums {
 
 class Trainer {
  public:
-  Trainer(const Runtime& runtime, const TrainConfig& config, TrainingData data)
+  Trainer(const Runtime& runtime, const TrainConfig& config, std::string run_dir, TrainingData data)
       : runtime_(runtime),
         config_(config),
+        run_dir_(std::move(run_dir)),
         data_(std::move(data)),
         threads_(configure_threads(runtime, config)),
         device_(pick_device(runtime)),
         model_(seeded_model(config, data_.info)),
-        noise_(at::detail::createCPUGenerator(config.seed * 1000003 + static_cast<uint64_t>(runtime.rank()))),
-        test_noise_(test_noise_table(data_.info.test_rows, config.latent_dim, config.seed)),
+        test_noise_(test_noise_table(data_.info.test_rows, config.latent_dim,
+                                     derive_seed({static_cast<uint64_t>(Stream::kTestNoise), config.seed}))),
         test_pixels_(pixels_as_tensor(data_.test_shard)) {
     model_->to(device_);
     const bool ranks_share_gpu = device_.is_cuda() && runtime.local_size() > static_cast<int>(torch::cuda::device_count());
     comm_ = make_communicator(runtime, device_.is_cuda() ? device_.index() : -1, ranks_share_gpu,
                               CommOptions{config.collective_timeout_s, std::min(30.0, config.collective_timeout_s / 2)});
+    optimizer_ = std::make_unique<torch::optim::Adam>(model_->parameters(), torch::optim::AdamOptions(config.lr));
+    resume_if_asked();  // before GradSync: loading replaces what its gradient hooks hang on
     grad_sync_ = std::make_unique<GradSync>(model_->parameters(), *comm_, runtime.world_size(),
                                             GradSync::Options{config.bucket_mb, config.overlap});
     grad_sync_->broadcast_parameters();
-    optimizer_ = std::make_unique<torch::optim::Adam>(model_->parameters(), torch::optim::AdamOptions(config.lr));
     loader_ = std::make_unique<Loader>(std::move(data_.train_shard),
                                        Loader::Options{data_.plan, model_->canvas(), config.shuffle, config.seed, runtime.rank(), device_});
   }
 
   void run() {
     const int64_t steps = config_.max_steps > 0 ? std::min(config_.max_steps, data_.plan.steps_per_epoch) : data_.plan.steps_per_epoch;
-    if (runtime_.is_root()) {
+    std::unique_ptr<MetricsLog> metrics_log;
+    std::unique_ptr<RunReporter> reporter;
+    runtime_.all_or_none([&] {
+      if (!runtime_.is_root()) return;
       std::printf("vae_dist: training\n%s", configuration_table(runtime_, config_, data_, threads_, device_, comm_->name(),
                                                                  grad_sync_->buckets().size()).c_str());
+      if (first_epoch_ > 1) std::printf("  resumed      after epoch %d (step %lld)\n", first_epoch_ - 1, static_cast<long long>(step_count_));
       std::fflush(stdout);
-    }
-    std::unique_ptr<MetricsLog> metrics_log;
-    if (runtime_.is_root())
-      metrics_log = std::make_unique<MetricsLog>((std::filesystem::path(config_.out_dir) / "metrics.jsonl").string(),
-                                                 MetricsLog::Mode::kTruncate);
+      metrics_log = std::make_unique<MetricsLog>((std::filesystem::path(run_dir_) / "metrics.jsonl").string(), MetricsLog::Mode::kTruncate);
+      for (const auto& m : history_) metrics_log->write(m);  // the resumed history, then this session's epochs
+      reporter = make_reporter();
+    });
     ProgressLine progress(config_.epochs, steps, runtime_.is_root(), runtime_.world_size() == 1 && isatty(STDOUT_FILENO));
+    const double elapsed_before = history_.empty() ? 0.0 : history_.back().elapsed_s;
     const auto start = Clock::now();
-    int64_t step_count = 0;
-    for (int epoch = 1; epoch <= config_.epochs; ++epoch) {
+    for (int epoch = first_epoch_; epoch <= config_.epochs; ++epoch) {
       const TrainSums train = train_epoch(epoch, steps, progress);
-      step_count += steps;
-      const ElboSums test = evaluate_elbo(*model_, test_pixels_, data_.test_rows.begin, test_noise_, config_.beta, 256, device_);
+      step_count_ += steps;
+      const ElboSums test = evaluate_elbo(*model_, test_pixels_, data_.test_rows.begin, test_noise_, config_.beta, kEvalBatch, device_);
+      const bool measure_iw = epoch % config_.iw_every == 0 || epoch == config_.epochs;
+      const ElboSums iw = measure_iw ? importance_weighted() : ElboSums{};
       check_replicas_agree(runtime_, model_->parameters());
-      const EpochMetrics metrics = reduce(epoch, step_count, train, test, seconds_since(start));
-      if (runtime_.is_root()) {
-        progress.epoch_end(metrics);
-        metrics_log->write(metrics);
-      }
+      const double session_s = seconds_since(start);
+      history_.push_back(reduce(epoch, train, test, iw, elapsed_before + session_s));
+      history_.back().eta_s = session_s / (epoch - first_epoch_ + 1) * (config_.epochs - epoch);
+      runtime_.all_or_none([&] {  // a full disk on rank 0 stops every rank cleanly
+        if (!runtime_.is_root()) return;
+        progress.epoch_end(history_.back());
+        metrics_log->write(history_.back());
+        reporter->epoch_end(*model_, epoch, history_);
+        if (epoch % config_.checkpoint_every == 0 || epoch == config_.epochs) save(epoch);
+      });
     }
+    if (runtime_.is_root()) std::printf("vae_dist: done; outputs in %s\n", run_dir_.c_str());
   }
 
  private:
+  void resume_if_asked() {
+    std::string path = runtime_.is_root() ? choose_checkpoint(config_, run_dir_) : "";
+    runtime_.broadcast(path, 0);
+    if (path.empty()) return;
+    runtime_.all_or_none([&] {
+      const CheckpointState state = load_checkpoint(path, *model_, optimizer_.get());
+      check_resumable(path, state, model_->spec(), data_);
+      first_epoch_ = state.epoch + 1;
+      step_count_ = state.step;
+      history_ = state.history;
+    });
+  }
+
+  std::unique_ptr<RunReporter> make_reporter() {
+    const int64_t recon = std::min(kReconstructionImages, data_.test_shard.count);
+    const int64_t scatter = std::min(kScatterImages, data_.test_shard.count);
+    std::vector<int64_t> labels;
+    if (data_.info.has_labels) labels.assign(data_.test_shard.labels.begin(), data_.test_shard.labels.begin() + scatter);
+    return std::make_unique<RunReporter>(RunReporter::Options{run_dir_, config_.seed, config_.gif_delay_cs}, *model_,
+                                         test_pixels_.narrow(0, 0, recon), test_pixels_.narrow(0, 0, scatter), labels, first_epoch_ - 1);
+  }
+
   TrainSums train_epoch(int epoch, int64_t steps, ProgressLine& progress) {
     model_->train();
     loader_->start_epoch(epoch);
@@ -94,7 +171,10 @@ class Trainer {
     const auto start = Clock::now();
     for (int64_t step = 0; step < steps; ++step) {
       const auto x = loader_->batch(step);
-      const auto eps = torch::randn({x.size(0), config_.latent_dim}, noise_, torch::kFloat32).to(device_);
+      auto noise = at::detail::createCPUGenerator(derive_seed({static_cast<uint64_t>(Stream::kTrainNoise), config_.seed,
+                                                               static_cast<uint64_t>(epoch), static_cast<uint64_t>(step),
+                                                               static_cast<uint64_t>(runtime_.rank())}));
+      const auto eps = torch::randn({x.size(0), config_.latent_dim}, noise, torch::kFloat32).to(device_);
       grad_sync_->zero_grad();
       const LossTerms terms = negative_elbo(*model_, x, eps);
       const auto per_image = terms.per_image(config_.beta);
@@ -114,47 +194,71 @@ class Trainer {
     return sums;
   }
 
-  EpochMetrics reduce(int epoch, int64_t step_count, const TrainSums& train, const ElboSums& test, double elapsed) const {
-    std::vector<double> sums{train.loss, train.kl, train.images, test.loss, test.kl, test.images};
+  // −log p(x) by importance sampling over this rank's part of the first --iw-subset test rows.
+  ElboSums importance_weighted() {
+    auto generator = at::detail::createCPUGenerator(
+        derive_seed({static_cast<uint64_t>(Stream::kImportanceSamples), config_.seed, static_cast<uint64_t>(runtime_.rank())}));
+    const int64_t rows = rows_within_subset(data_.test_rows.begin, data_.test_rows.end, config_.iw_subset);
+    return importance_weighted_sums(*model_, test_pixels_.narrow(0, 0, rows), config_.iw_samples, generator, kEvalBatch, device_);
+  }
+
+  EpochMetrics reduce(int epoch, const TrainSums& train, const ElboSums& test, const ElboSums& iw, double elapsed) const {
+    std::vector<double> sums{train.loss, train.kl, train.images, test.loss, test.kl, test.images, iw.loss, iw.images};
     runtime_.allreduce_sum(sums);
     const double slowest = runtime_.allreduce_max(train.seconds);  // the epoch lasts as long as its slowest rank
     EpochMetrics m;
     m.epoch = epoch;
     m.epochs = config_.epochs;
-    m.step = step_count;
+    m.step = step_count_;
     m.train_loss = sums[0] / sums[2];
     m.train_kl = sums[1] / sums[2];
     m.test_loss = sums[3] / sums[5];
     m.test_kl = sums[4] / sums[5];
+    m.test_iw_nll = sums[7] > 0 ? sums[6] / sums[7] : 0.0;
     m.images_per_s = sums[2] / slowest;
     m.epoch_s = slowest;
     m.elapsed_s = elapsed;
-    m.eta_s = elapsed / epoch * (config_.epochs - epoch);
     m.world_size = runtime_.world_size();
     return m;
   }
 
+  void save(int epoch) {
+    CheckpointState state{epoch, step_count_, config_json(config_, data_.info, runtime_.world_size()), data_.info.path, data_.fingerprint,
+                          history_};
+    save_checkpoint(checkpoint_path(run_dir_, epoch), *model_, *optimizer_, state);
+    prune_checkpoints(run_dir_, config_.keep);
+  }
+
   const Runtime& runtime_;
   const TrainConfig& config_;
+  std::string run_dir_;
   TrainingData data_;
   int threads_;
   torch::Device device_;
   std::shared_ptr<VaeModel> model_;
-  at::Generator noise_;       // ε for training, one stream per rank
-  torch::Tensor test_noise_;  // ε for the test split, the same on every rank
-  torch::Tensor test_pixels_;
+  torch::Tensor test_noise_;   // ε for the test split, the same on every rank
+  torch::Tensor test_pixels_;  // this rank's test rows, uint8
   std::unique_ptr<Communicator> comm_;
   std::unique_ptr<GradSync> grad_sync_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::unique_ptr<Loader> loader_;
+  int first_epoch_ = 1;
+  int64_t step_count_ = 0;
+  std::vector<EpochMetrics> history_;
 };
 
 }  // namespace
 
 void run_training(const Runtime& runtime, const TrainConfig& config) {
+  std::string run_dir = runtime.is_root() ? choose_run_dir(config) : "";
+  runtime.broadcast(run_dir, 0);
   TrainingData data = load_training_data(runtime, config);
-  prepare_output_dir(runtime, config, data.info);
-  Trainer(runtime, config, std::move(data)).run();
+  runtime.all_or_none([&] {
+    if (!runtime.is_root()) return;
+    claim_run_dir(run_dir, !config.resume.empty(), config.force);
+    write_run_config(run_dir, config_json(config, data.info, runtime.world_size()));
+  });
+  Trainer(runtime, config, run_dir, std::move(data)).run();
 }
 
 }  // namespace vae

@@ -3,7 +3,6 @@
 #include <gif_lib.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -175,23 +174,22 @@ TEST_F(GifWriter, ReaderAppliesOffsetsTransparencyAndDisposal) {
   int error = 0;
   GifFileType* gif = EGifOpenFileName(path.c_str(), false, &error);
   ASSERT_NE(gif, nullptr) << GifErrorString(error);
+  EGifSetGifVersion(gif, true);
   GifColorType colours[4] = {{0, 0, 0}, {255, 255, 255}, {255, 0, 0}, {0, 255, 0}};  // black white red green
-  gif->SWidth = gif->SHeight = 4;
-  gif->SColorResolution = 8;
-  gif->SBackGroundColor = 0;
-  gif->SColorMap = GifMakeMapObject(4, colours);
-  const auto add_frame = [&](int left, int top, int width, int height, std::vector<GifByteType> indices) {
-    SavedImage* image = GifMakeSavedImage(gif, nullptr);
-    image->ImageDesc = GifImageDesc{left, top, width, height, false, nullptr};
-    image->RasterBits = static_cast<GifByteType*>(std::malloc(indices.size()));
-    std::memcpy(image->RasterBits, indices.data(), indices.size());
+  ColorMapObject palette{4, 2, false, colours};
+  ASSERT_EQ(EGifPutScreenDesc(gif, 4, 4, 8, 0, &palette), GIF_OK);
+  const auto put_frame = [&](int left, int top, int width, int height, std::vector<GifPixelType> indices) {
+    ASSERT_EQ(EGifPutImageDesc(gif, left, top, width, height, false, nullptr), GIF_OK);
+    for (int y = 0; y < height; ++y) ASSERT_EQ(EGifPutLine(gif, &indices[y * width], width), GIF_OK);
   };
-  add_frame(0, 0, 4, 4, std::vector<GifByteType>(16, 1));  // all white
-  add_frame(1, 1, 2, 2, {3, 2, 2, 2});                       // red square, top-left transparent
+  put_frame(0, 0, 4, 4, std::vector<GifPixelType>(16, 1));  // all white
   const GraphicsControlBlock transparent_then_clear{DISPOSE_BACKGROUND, false, 5, 3};
-  EGifGCBToSavedExtension(&transparent_then_clear, gif, 1);
-  add_frame(0, 0, 1, 1, {3});  // one green pixel, no control block
-  ASSERT_EQ(EGifSpew(gif), GIF_OK);
+  GifByteType extension[4];
+  EGifGCBToExtension(&transparent_then_clear, extension);
+  ASSERT_EQ(EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, 4, extension), GIF_OK);
+  put_frame(1, 1, 2, 2, {3, 2, 2, 2});  // red square, top-left transparent
+  put_frame(0, 0, 1, 1, {3});           // one green pixel, no control block
+  ASSERT_EQ(EGifCloseFile(gif, &error), GIF_OK);
 
   const std::vector<Image> frames = read_gif(path);
   ASSERT_EQ(frames.size(), 3u);

@@ -79,8 +79,8 @@ TEST(MakeGrid, PlacesEveryGreyPixelExactly) {
 TEST(MakeGrid, InterleavesPlanarRgbIntoPixels) {
   // Two 1×2 RGB images given as C×H×W planes; the grid is H×W×C.
   const std::vector<uint8_t> images = {
-      1, 2, 3, 4, 5, 6,         // image 0: R plane, G plane, B plane
-      11, 12, 13, 14, 15, 16,   // image 1
+      1,  2,  3,  4,  5,  6,   // image 0: R plane, G plane, B plane
+      11, 12, 13, 14, 15, 16,  // image 1
   };
   const Image grid = make_grid(images.data(), 2, 3, 1, 2, 8, 1, 0);
   ASSERT_EQ(grid.height, 3);

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "vae/error.hpp"
 #include "vae/png_io.hpp"
@@ -66,8 +68,10 @@ TEST_F(Plot, LossCurvesDrawBothSeries) {
     test.push_back(310.0 + 190.0 / e);
   }
   ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
   plot_loss_curves(file("loss.png"), epochs, train, test);
-  EXPECT_EQ(::testing::internal::GetCapturedStdout(), "");
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(), "");  // PLplot stays quiet
   const Image image = read_plot(file("loss.png"));
   EXPECT_GT(non_white_pixels(image), 5000);
   EXPECT_GT(pixels_near(image, kBlue), 200);    // train
@@ -114,6 +118,20 @@ TEST_F(Plot, LatentScatterWithoutLabelsUsesOneColour) {
   const Image image = read_plot(file("plain.png"));
   EXPECT_GT(pixels_near(image, kBlue), 10);
   EXPECT_EQ(pixels_near(image, kOrange), 0);
+  plot_latent_scatter(file("nothing.png"), {NAN}, {1.0f}, {3});  // no finite point: axes only
+  EXPECT_GT(non_white_pixels(read_plot(file("nothing.png"))), 1000);
+}
+
+TEST_F(Plot, CallsFromSeveralThreadsEachGetTheirOwnPicture) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([this, t] {
+      const double scale = t + 1;
+      plot_loss_curves(file("loss" + std::to_string(t) + ".png"), {1, 2, 3}, {3 * scale, 2 * scale, scale},
+                       {4 * scale, 3 * scale, 2 * scale});
+    });
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 0; t < 4; ++t) EXPECT_GT(pixels_near(read_plot(file("loss" + std::to_string(t) + ".png")), kBlue), 100);
 }
 
 TEST_F(Plot, LatentScatterRejectsBadInput) {

@@ -1,0 +1,59 @@
+#pragma once
+// Checkpoints: model, Adam state, progress, configuration, dataset identity and metrics history
+// in one file, runs/<name>/checkpoints/epoch_NNNN.pt.
+//
+// The file is a TorchScript archive: the model's parameters sit at the top level exactly as
+// torch::save(model) writes them, so `torch.jit.load(path).named_parameters()` in Python maps
+// onto the seed's state_dict. Everything else lives as buffers of a `_vae_state` submodule, so it
+// never shows up among the parameters. A checksum over every tensor and the metadata is verified
+// on load. Written to a temporary name, fsync'd, then renamed: a crash or full disk never leaves
+// a half-written checkpoint under a real name, and older ones are untouched.
+//
+// Random state: shuffles and noise are drawn from streams derived from (seed, epoch, step, rank)
+// (see loader.hpp and trainer.cpp), so the seed in the configuration is all a resume needs.
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "vae/epoch_metrics.hpp"
+#include "vae/error.hpp"
+#include "vae/vae_model.hpp"
+
+namespace vae {
+
+struct CheckpointState {
+  int epoch = 0;                 // epochs completed
+  int64_t step = 0;              // optimizer steps completed
+  std::string config_json;       // the run's config.json
+  std::string dataset_path;
+  uint64_t dataset_fingerprint = 0;
+  std::vector<EpochMetrics> history;
+};
+
+// A checkpoint that cannot be read or fails its checksum.
+class CorruptCheckpoint : public UserError {
+ public:
+  using UserError::UserError;
+};
+
+void save_checkpoint(const std::string& path, VaeModel& model, torch::optim::Adam& optimizer, const CheckpointState& state);
+
+// Verifies the checksum, then loads the weights into `model` and, when given, the Adam state into
+// `optimizer` (its parameters must be the model's). Throws CorruptCheckpoint.
+CheckpointState load_checkpoint(const std::string& path, VaeModel& model, torch::optim::Adam* optimizer);
+
+// Only the metadata, checksum verified (against a model built from the stored configuration).
+CheckpointState read_checkpoint_state(const std::string& path);
+
+// The model a checkpoint's configuration describes.
+ModelSpec model_spec_of(const CheckpointState& state);
+
+// runs/<name>/checkpoints/epoch_NNNN.pt
+std::string checkpoint_path(const std::string& run_dir, int epoch);
+// The run's checkpoints, newest first.
+std::vector<std::string> list_checkpoints(const std::string& run_dir);
+// Deletes all but the newest `keep` checkpoints.
+void prune_checkpoints(const std::string& run_dir, int keep);
+
+}  // namespace vae

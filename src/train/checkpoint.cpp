@@ -1,0 +1,223 @@
+#include "vae/checkpoint.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "vae/metrics_log.hpp"
+
+namespace vae {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kStateKey = "_vae_state";
+constexpr const char* kPrefix = "epoch_";
+constexpr const char* kSuffix = ".pt";
+
+// Everything but the weights, as the JSON stored in the file.
+std::string metadata_json(const CheckpointState& state) {
+  nlohmann::json history = nlohmann::json::array();
+  for (const auto& m : state.history) history.push_back(nlohmann::json::parse(to_json_line(m)));
+  return nlohmann::json{{"format", 1},
+                        {"epoch", state.epoch},
+                        {"step", state.step},
+                        {"config", nlohmann::json::parse(state.config_json)},
+                        {"dataset", {{"path", state.dataset_path}, {"fingerprint", std::to_string(state.dataset_fingerprint)}}},
+                        {"history", history}}
+      .dump();
+}
+
+CheckpointState parse_metadata(const std::string& text) {
+  const auto json = nlohmann::json::parse(text);
+  CheckpointState state;
+  state.epoch = json.at("epoch");
+  state.step = json.at("step");
+  state.config_json = json.at("config").dump();
+  state.dataset_path = json.at("dataset").at("path");
+  state.dataset_fingerprint = std::stoull(json.at("dataset").at("fingerprint").get<std::string>());
+  for (const auto& line : json.at("history")) state.history.push_back(metrics_from_json_line(line.dump()));
+  return state;
+}
+
+// The tensors of the file in a fixed order: model parameters, then Adam's state per parameter.
+uint64_t checksum(const std::vector<torch::Tensor>& tensors, const std::string& metadata) {
+  XXH3_state_t* hash = XXH3_createState();
+  XXH3_64bits_reset(hash);
+  for (const auto& t : tensors) {
+    const auto host = t.detach().to(torch::kCPU).contiguous();
+    XXH3_64bits_update(hash, host.data_ptr(), static_cast<size_t>(host.nbytes()));
+  }
+  XXH3_64bits_update(hash, metadata.data(), metadata.size());
+  const uint64_t digest = XXH3_64bits_digest(hash);
+  XXH3_freeState(hash);
+  return digest;
+}
+
+torch::Tensor bytes_tensor(const std::string& text) {
+  return torch::from_blob(const_cast<char*>(text.data()), {static_cast<int64_t>(text.size())}, torch::kUInt8).clone();
+}
+
+std::string tensor_bytes(const torch::Tensor& t) {
+  const auto c = t.contiguous();
+  return {reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), static_cast<size_t>(c.numel())};
+}
+
+torch::Tensor checksum_tensor(uint64_t value) { return torch::full({1}, static_cast<int64_t>(value), torch::kInt64); }
+
+// How LibTorch 1.13's optimizers key their per-parameter state.
+std::string adam_key(const torch::Tensor& parameter) { return c10::guts::to_string(parameter.unsafeGetTensorImpl()); }
+
+void fsync_path(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  const bool ok = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  require(ok, path + ": fsync failed (is the disk full?)");
+}
+
+// A checkpoint as read back, before verification.
+struct Loaded {
+  torch::serialize::InputArchive archive;
+  std::string metadata;
+  uint64_t stored_checksum = 0;
+  std::vector<torch::Tensor> adam;  // exp_avg, exp_avg_sq, step per parameter, in parameter order
+};
+
+Loaded open_archive(const std::string& path) {
+  require(fs::is_regular_file(path), path + ": no such checkpoint");
+  Loaded loaded;
+  torch::serialize::InputArchive state;
+  torch::Tensor meta, stored, count;
+  try {
+    loaded.archive.load_from(path);
+    if (!loaded.archive.try_read(kStateKey, state)) throw CorruptCheckpoint(path + ": not a vae_dist checkpoint");
+    state.read("metadata", meta, true);
+    state.read("checksum", stored, true);
+    state.read("adam_entries", count, true);
+    for (int64_t i = 0; i < count.item<int64_t>(); ++i) {
+      torch::Tensor t;
+      state.read("adam." + std::to_string(i), t, true);
+      loaded.adam.push_back(t);
+    }
+  } catch (const CorruptCheckpoint&) {
+    throw;
+  } catch (const std::exception&) {
+    throw CorruptCheckpoint(path + ": unreadable checkpoint (truncated, damaged or not a checkpoint)");
+  }
+  loaded.metadata = tensor_bytes(meta);
+  loaded.stored_checksum = static_cast<uint64_t>(stored.item<int64_t>());
+  return loaded;
+}
+
+// Loads the weights into `model` and checks the checksum over them, the Adam state and metadata.
+void load_verified(const std::string& path, Loaded& loaded, VaeModel& model) {
+  try {
+    model.load(loaded.archive);
+  } catch (const std::exception&) {
+    throw CorruptCheckpoint(path + ": its weights do not fit the model its configuration describes");
+  }
+  std::vector<torch::Tensor> hashed = model.parameters();
+  hashed.insert(hashed.end(), loaded.adam.begin(), loaded.adam.end());
+  if (checksum(hashed, loaded.metadata) != loaded.stored_checksum) throw CorruptCheckpoint(path + ": checksum mismatch (the file is damaged)");
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, VaeModel& model, torch::optim::Adam& optimizer, const CheckpointState& state) {
+  const std::string metadata = metadata_json(state);
+  std::vector<torch::Tensor> adam;
+  for (const auto& p : model.parameters()) {
+    const auto found = optimizer.state().find(adam_key(p));
+    TORCH_INTERNAL_ASSERT(found != optimizer.state().end(), "checkpoint before the first optimizer step");
+    const auto& s = static_cast<const torch::optim::AdamParamState&>(*found->second);
+    adam.push_back(s.exp_avg());
+    adam.push_back(s.exp_avg_sq());
+    adam.push_back(torch::full({1}, s.step(), torch::kInt64));
+  }
+  std::vector<torch::Tensor> hashed = model.parameters();
+  hashed.insert(hashed.end(), adam.begin(), adam.end());
+
+  torch::serialize::OutputArchive archive;
+  model.save(archive);
+  torch::serialize::OutputArchive state_archive;
+  state_archive.write("metadata", bytes_tensor(metadata), true);
+  state_archive.write("checksum", checksum_tensor(checksum(hashed, metadata)), true);
+  state_archive.write("adam_entries", torch::full({1}, static_cast<int64_t>(adam.size()), torch::kInt64), true);
+  for (size_t i = 0; i < adam.size(); ++i) state_archive.write("adam." + std::to_string(i), adam[i], true);
+  archive.write(kStateKey, state_archive);
+
+  fs::create_directories(fs::path(path).parent_path());
+  const std::string tmp = path + ".tmp";
+  try {
+    archive.save_to(tmp);
+    fsync_path(tmp);
+    fs::rename(tmp, path);
+  } catch (const std::exception& error) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw UserError(path + ": cannot write the checkpoint (" + error.what() + "); earlier checkpoints are intact");
+  }
+}
+
+CheckpointState load_checkpoint(const std::string& path, VaeModel& model, torch::optim::Adam* optimizer) {
+  Loaded loaded = open_archive(path);
+  load_verified(path, loaded, model);
+  CheckpointState state = parse_metadata(loaded.metadata);
+  if (!optimizer) return state;
+  const auto params = model.parameters();
+  require(loaded.adam.size() == 3 * params.size(), path + ": the optimizer state does not match the model");
+  for (size_t k = 0; k < params.size(); ++k) {
+    auto s = std::make_unique<torch::optim::AdamParamState>();
+    s->exp_avg(loaded.adam[3 * k].clone());
+    s->exp_avg_sq(loaded.adam[3 * k + 1].clone());
+    s->step(loaded.adam[3 * k + 2].item<int64_t>());
+    optimizer->state()[adam_key(params[k])] = std::move(s);
+  }
+  return state;
+}
+
+CheckpointState read_checkpoint_state(const std::string& path) {
+  Loaded loaded = open_archive(path);
+  CheckpointState state = parse_metadata(loaded.metadata);
+  auto model = make_model(model_spec_of(state));
+  load_verified(path, loaded, *model);
+  return state;
+}
+
+ModelSpec model_spec_of(const CheckpointState& state) {
+  const auto config = nlohmann::json::parse(state.config_json);
+  const auto& image = config.at("image");
+  return {config.at("model") == "mlp" ? ModelKind::kMlp : ModelKind::kConv,
+          {image.at("channels"), image.at("height"), image.at("width")},
+          config.at("latent_dim")};
+}
+
+std::string checkpoint_path(const std::string& run_dir, int epoch) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%s%04d%s", kPrefix, epoch, kSuffix);
+  return (fs::path(run_dir) / "checkpoints" / name).string();
+}
+
+std::vector<std::string> list_checkpoints(const std::string& run_dir) {
+  std::vector<std::string> found;
+  const fs::path dir = fs::path(run_dir) / "checkpoints";
+  if (!fs::is_directory(dir)) return found;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(kPrefix, 0) == 0 && entry.path().extension() == kSuffix) found.push_back(entry.path().string());
+  }
+  std::sort(found.rbegin(), found.rend());  // zero-padded epochs: newest first
+  return found;
+}
+
+void prune_checkpoints(const std::string& run_dir, int keep) {
+  const auto all = list_checkpoints(run_dir);
+  for (size_t i = static_cast<size_t>(std::max(keep, 0)); i < all.size(); ++i) fs::remove(all[i]);
+}
+
+}  // namespace vae

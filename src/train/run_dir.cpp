@@ -1,0 +1,66 @@
+#include "vae/run_dir.hpp"
+
+#include <ctime>
+#include <filesystem>
+
+#include "vae/checkpoint.hpp"
+#include "vae/error.hpp"
+#include "vae/png_io.hpp"
+
+namespace vae {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The files a run writes into its folder; --force removes exactly these.
+const char* const kRunArtifacts[] = {"checkpoints", "samples", "reconstructions", "metrics.jsonl", "config.json",
+                                     "generated_images.gif", "loss.png", "latent_manifold.png", "latent_scatter.png"};
+
+std::string timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y%m%d-%H%M%S", &local);
+  return text;
+}
+
+std::string newest_run() {
+  std::string newest;
+  if (!fs::is_directory(kRunsRoot)) return newest;
+  for (const auto& entry : fs::directory_iterator(kRunsRoot))
+    if (entry.is_directory() && entry.path().string() > newest) newest = entry.path().string();
+  return newest;
+}
+
+}  // namespace
+
+std::string choose_run_dir(const TrainConfig& config) {
+  if (!config.out_dir.empty()) return config.out_dir;
+  if (!config.resume.empty() && config.resume != "auto")  // runs/<name>/checkpoints/epoch_N.pt → runs/<name>
+    return fs::path(config.resume).parent_path().parent_path().string();
+  if (config.resume == "auto") {
+    const std::string newest = newest_run();
+    if (!newest.empty()) return newest;
+  }
+  std::string dir = (fs::path(kRunsRoot) / timestamp()).string();
+  for (int suffix = 2; fs::exists(dir); ++suffix) dir = (fs::path(kRunsRoot) / (timestamp() + "-" + std::to_string(suffix))).string();
+  return dir;
+}
+
+void claim_run_dir(const std::string& dir, bool resuming, bool force) {
+  const bool holds_run = !list_checkpoints(dir).empty() || fs::exists(fs::path(dir) / "metrics.jsonl");
+  if (holds_run && !resuming) {
+    require(force, dir + " already holds a run: continue it with --resume auto, start it over with --force, or pick another --out");
+    for (const char* artifact : kRunArtifacts) fs::remove_all(fs::path(dir) / artifact);
+  }
+  std::error_code error;
+  for (const char* sub : {"checkpoints", "samples", "reconstructions"}) fs::create_directories(fs::path(dir) / sub, error);
+  require(!error, dir + ": cannot create the run folder (" + error.message() + ")");
+}
+
+void write_run_config(const std::string& dir, const std::string& json) {
+  write_file_atomically((fs::path(dir) / "config.json").string(), std::vector<uint8_t>(json.begin(), json.end()));
+}
+
+}  // namespace vae
