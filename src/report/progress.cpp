@@ -9,9 +9,11 @@ constexpr int kBarWidth = 24;
 constexpr auto kRedrawEvery = std::chrono::milliseconds(100);
 
 std::string epoch_line(const EpochMetrics& m) {
-  char line[256];
-  std::snprintf(line, sizeof(line), "epoch %*d/%d  train %.2f  test %.2f nats/img (KL %.2f)  %.0f img/s  %s elapsed  ETA %s",
-                static_cast<int>(std::to_string(m.epochs).size()), m.epoch, m.epochs, m.train_loss, m.test_loss, m.test_kl,
+  char iw[48] = "";
+  if (m.test_iw_nll > 0) std::snprintf(iw, sizeof(iw), "  IW-NLL %.2f", m.test_iw_nll);
+  char line[320];
+  std::snprintf(line, sizeof(line), "epoch %*d/%d  train %.2f  test %.2f nats/img (KL %.2f)%s  %.0f img/s  %s elapsed  ETA %s",
+                static_cast<int>(std::to_string(m.epochs).size()), m.epoch, m.epochs, m.train_loss, m.test_loss, m.test_kl, iw,
                 m.images_per_s, format_duration(m.elapsed_s).c_str(), format_duration(m.eta_s).c_str());
   return line;
 }
