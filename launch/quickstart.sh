@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # From a fresh Debian 12 machine to a trained model:
 #   installs the packages, builds, installs vae_dist, prepares Fashion-MNIST and trains
-#   `mpirun -n 2 vae_dist --epochs 5` on it (outputs in runs/vae_dist).
+#   `mpirun -n 2 vae_dist --epochs 5` on it (outputs in runs/<date>-<time>/).
 # Afterwards `mpirun -n 8 vae_dist --epochs 50` works from any new shell.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$PWD
 
 bash launch/install_deps.sh
 bash launch/build.sh
@@ -27,5 +26,4 @@ fi
 source launch/vae_env.sh
 
 "$prefix/bin/vae_data" convert >/dev/null   # Fashion-MNIST → ~/.cache/vae_dist/fashion-mnist.h5
-mpirun -n 2 "$prefix/bin/vae_dist" --epochs 5 --out "$repo/runs/vae_dist"
-echo "quickstart: done; outputs in $repo/runs/vae_dist"
+mpirun -n 2 "$prefix/bin/vae_dist" --epochs 5
