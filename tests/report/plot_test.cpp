@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "temp_dir_test.hpp"
 #include "vae/error.hpp"
 #include "vae/png_io.hpp"
 
@@ -16,20 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh folder per test, removed afterwards.
-class Plot : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / (std::string("vae_plot_") + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-
-  fs::path dir_;
-};
+class Plot : public TempDirTest {};
 
 int64_t non_white_pixels(const Image& image) {
   int64_t count = 0;

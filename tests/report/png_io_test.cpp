@@ -8,6 +8,7 @@
 #include <iterator>
 #include <random>
 
+#include "temp_dir_test.hpp"
 #include "vae/error.hpp"
 
 namespace vae {
@@ -15,20 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh folder per test, removed afterwards.
-class PngIo : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / (std::string("vae_png_") + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-
-  fs::path dir_;
-};
+class PngIo : public TempDirTest {};
 
 Image random_image(int64_t height, int64_t width, int64_t channels, unsigned seed) {
   std::mt19937 rng(seed);
