@@ -11,7 +11,7 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--out", c.out_dir, "run folder for checkpoints, metrics and pictures (default: runs/<date>-<time>)");
   app.add_option("--model", c.model, "conv (the seed's ConvVAE, 32×32 canvas) or mlp (the fully-connected VAE)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, ModelKind>{{"conv", ModelKind::kConv}, {"mlp", ModelKind::kMlp}}))
-      ->default_str("conv");
+      ->option_text("conv|mlp (default: conv)");
   app.add_option("--latent-dim,--latent_dim", c.latent_dim, "size of the latent vector z")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--epochs", c.epochs, "passes over the training set")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--batch-size,--batch_size", c.batch_size, "images per step on each rank")->capture_default_str()->check(CLI::PositiveNumber);
@@ -26,7 +26,7 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--remainder", c.remainder,
                  "rows of a shard that do not fill a batch: wrap (repeat a few rows so every row is seen each epoch) or drop")
       ->transform(CLI::CheckedTransformer(std::map<std::string, Remainder>{{"wrap", Remainder::kWrap}, {"drop", Remainder::kDrop}}))
-      ->default_str("wrap");
+      ->option_text("wrap|drop (default: wrap)");
   app.add_flag_callback("--no-shuffle", [&c] { c.shuffle = Shuffle::kOff; }, "keep each shard's rows in file order");
   app.add_option("--bucket-mb,--bucket_mb", c.bucket_mb, "gradient bucket size in MiB (the first bucket is a quarter of it)")
       ->capture_default_str()
