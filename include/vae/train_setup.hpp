@@ -37,7 +37,7 @@ int configure_threads(const Runtime& runtime, const TrainConfig& config);
 torch::Device pick_device(const Runtime& runtime);
 
 // The configuration as an aligned two-column table, printed by rank 0 at start.
-std::string configuration_table(const Runtime& runtime, const TrainConfig& config, const TrainingData& data, int threads,
-                                const torch::Device& device, const std::string& comm_name, size_t buckets);
+std::string configuration_table(const Runtime& runtime, const TrainConfig& config, const std::string& run_dir, const TrainingData& data,
+                                int threads, const torch::Device& device, const std::string& comm_name, size_t buckets);
 
 }  // namespace vae

@@ -101,8 +101,8 @@ torch::Device pick_device(const Runtime& runtime) {
   return {torch::kCUDA, static_cast<c10::DeviceIndex>(runtime.local_rank() % gpus)};
 }
 
-std::string configuration_table(const Runtime& runtime, const TrainConfig& config, const TrainingData& data, int threads,
-                                const torch::Device& device, const std::string& comm_name, size_t buckets) {
+std::string configuration_table(const Runtime& runtime, const TrainConfig& config, const std::string& run_dir, const TrainingData& data,
+                                int threads, const torch::Device& device, const std::string& comm_name, size_t buckets) {
   const auto& info = data.info;
   const std::pair<const char*, std::string> rows[] = {
       {"dataset", info.path + " (" + info.name + ")"},
@@ -116,7 +116,7 @@ std::string configuration_table(const Runtime& runtime, const TrainConfig& confi
       {"epochs", std::to_string(config.epochs) + ", Adam lr " + number(config.lr) + ", seed " + std::to_string(config.seed)},
       {"gradients", comm_name + ", " + std::to_string(buckets) + " bucket(s) of ≤" + number(config.bucket_mb) + " MB, overlap " +
                         (config.overlap == Overlap::kOn ? "on" : "off")},
-      {"output", config.out_dir},
+      {"output", run_dir},
   };
   std::ostringstream table;
   for (const auto& [key, value] : rows) table << "  " << key << std::string(13 - std::string(key).size(), ' ') << value << '\n';

@@ -109,7 +109,7 @@ class Trainer {
     std::unique_ptr<RunReporter> reporter;
     runtime_.all_or_none([&] {
       if (!runtime_.is_root()) return;
-      std::printf("vae_dist: training\n%s", configuration_table(runtime_, config_, data_, threads_, device_, comm_->name(),
+      std::printf("vae_dist: training\n%s", configuration_table(runtime_, config_, run_dir_, data_, threads_, device_, comm_->name(),
                                                                  grad_sync_->buckets().size()).c_str());
       if (first_epoch_ > 1) std::printf("  resumed      after epoch %d (step %lld)\n", first_epoch_ - 1, static_cast<long long>(step_count_));
       std::fflush(stdout);
