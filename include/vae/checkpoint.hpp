@@ -43,14 +43,23 @@ void save_checkpoint(const std::string& path, VaeModel& model, torch::optim::Ada
 // `optimizer` (its parameters must be the model's). Throws CorruptCheckpoint.
 CheckpointState load_checkpoint(const std::string& path, VaeModel& model, torch::optim::Adam* optimizer);
 
+// A checkpoint's metadata and a model built from its configuration with its weights, on the CPU,
+// checksum verified. Throws CorruptCheckpoint.
+struct LoadedModel {
+  CheckpointState state;
+  std::shared_ptr<VaeModel> model;
+};
+LoadedModel load_model_from_checkpoint(const std::string& path);
+
 // Only the metadata, checksum verified (against a model built from the stored configuration).
 CheckpointState read_checkpoint_state(const std::string& path);
 
 // The model a checkpoint's configuration describes.
 ModelSpec model_spec_of(const CheckpointState& state);
 
-// runs/<name>/checkpoints/epoch_NNNN.pt
+// runs/<name>/checkpoints/epoch_NNNN.pt, and back to the epoch (-1 for another name).
 std::string checkpoint_path(const std::string& run_dir, int epoch);
+int checkpoint_epoch(const std::string& path);
 // The run's checkpoints, newest first.
 std::vector<std::string> list_checkpoints(const std::string& run_dir);
 // Deletes all but the newest `keep` checkpoints.

@@ -2,8 +2,9 @@
 // Communicator: the gradient all-reduce, behind one interface with two back ends.
 //   MpiCommunicator  — MPI_Iallreduce on host memory, on its own duplicate of MPI_COMM_WORLD.
 //   NcclCommunicator — ncclAllReduce on a dedicated CUDA stream; ncclUniqueId broadcast over MPI.
-// No other file includes mpi.h or nccl.h for gradients. Called from the main thread only (the
-// autograd engine runs CPU backward, and so the gradient hooks, on the thread that called it).
+// No other file includes mpi.h or nccl.h for gradients. Called from the main thread only: the
+// autograd engine runs CPU backward, and so the gradient hooks, on the thread that called it
+// (with CUDA and MPI, GradSync launches only after backward; see grad_sync.cpp).
 #include <cstddef>
 #include <memory>
 
@@ -46,7 +47,8 @@ std::unique_ptr<Communicator> make_mpi_communicator(const Runtime& runtime, Comm
 std::unique_ptr<Communicator> make_nccl_communicator(const Runtime& runtime, int cuda_device, CommOptions options);
 bool nccl_available();
 
-// NCCL when the model is on a GPU of its own (NCCL refuses two ranks on one GPU), MPI otherwise.
+// NCCL when every rank's model is on a GPU of its own (NCCL refuses two ranks on one GPU), MPI
+// otherwise. Collective: the ranks agree on one back end.
 // `cuda_device` < 0 means the model is on the CPU; `ranks_share_gpu` is true when the node has
 // fewer GPUs than ranks.
 std::unique_ptr<Communicator> make_communicator(const Runtime& runtime, int cuda_device, bool ranks_share_gpu, CommOptions options);

@@ -1,6 +1,7 @@
 #pragma once
 // The run's configuration: every flag of `vae_dist train`, in one plain struct.
 #include <cstdint>
+#include <set>
 #include <string>
 
 namespace vae {
@@ -40,6 +41,8 @@ struct TrainConfig {
   int64_t iw_samples = 100;        // K of the IW estimate
   int64_t iw_subset = 1000;        // test rows it is measured on (the first ones)
   int gif_delay_cs = 50;           // GIF frame delay, 1/100 s
+  std::set<std::string> given;     // long names of the flags on the command line: on resume, the
+                                   // checkpoint's configuration fills in every other setting
 };
 
 // `vae_dist evaluate`: numbers and pictures from a checkpoint.

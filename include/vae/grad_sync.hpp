@@ -73,9 +73,6 @@ class GradSync {
   std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;  // keeps the hooked nodes alive
 };
 
-// A hash of every parameter's bytes; equal on all ranks while the replicas agree.
-uint64_t parameter_checksum(const std::vector<torch::Tensor>& params);
-
 // Throws (on every rank) when the replicas' parameters differ: a loud error, not a silent drift.
 void check_replicas_agree(const Runtime& runtime, const std::vector<torch::Tensor>& params);
 

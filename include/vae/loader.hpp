@@ -34,6 +34,9 @@ class Loader {
   };
 
   Loader(ImageSet shard, Options options);
+  Loader(Loader&&) = default;  // the shard's buffer moves with it, so pixels_ stays valid
+  Loader(const Loader&) = delete;
+  Loader& operator=(const Loader&) = delete;
 
   // Draws the permutation of `epoch`; call before the epoch's first batch.
   void start_epoch(int64_t epoch);

@@ -14,8 +14,8 @@ EpochMetrics metrics_from_json_line(const std::string& line);
 
 class MetricsLog {
  public:
-  enum class Mode { kTruncate, kAppend };
-  MetricsLog(const std::string& path, Mode mode);
+  // Starts the file afresh (a resumed run rewrites its history first).
+  explicit MetricsLog(const std::string& path);
   void write(const EpochMetrics& metrics);
 
  private:

@@ -1,5 +1,5 @@
 #pragma once
-// Rank 0's plots (loss.png, latent_manifold.png), drawn with PLplot's memcairo driver into memory
+// Rank 0's plots (loss.png, latent_scatter.png), drawn with PLplot's memcairo driver into memory
 // and saved with write_png, so they are atomic like every picture (see png_io.hpp). PLplot prints
 // nothing and never exits the process from here; each call is self-contained (its own PLplot
 // stream, ended before returning) and calls are serialised, as PLplot keeps global state.
@@ -9,6 +9,9 @@
 #include <vector>
 
 namespace vae {
+
+// Classes the latent scatter tells apart by colour (labels 0..9).
+inline constexpr int kPlotClasses = 10;
 
 // Every plot is this size, in pixels.
 constexpr int64_t kPlotWidth = 800;

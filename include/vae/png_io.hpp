@@ -19,9 +19,4 @@ void write_png(const std::string& path, const Image& image);
 // composited onto white). Throws UserError naming the file when it cannot be read or decoded.
 Image read_png(const std::string& path);
 
-// The atomic write that the picture writers share: `bytes` go to `path + ".tmp"`, are fsync'd,
-// and the temporary is renamed over `path`. Throws UserError naming `path` on failure, leaving
-// no temporary behind.
-void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes);
-
 }  // namespace vae

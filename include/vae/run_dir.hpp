@@ -19,6 +19,9 @@ std::string choose_run_dir(const TrainConfig& config);
 // `force`. Throws UserError naming the folder and the flags that would proceed.
 void claim_run_dir(const std::string& dir, bool resuming, bool force);
 
+// "epoch_0007.png": the name of an epoch's file in checkpoints/, samples/, reconstructions/.
+std::string epoch_file_name(int epoch, const char* extension);
+
 // Writes `json` to <dir>/config.json atomically.
 void write_run_config(const std::string& dir, const std::string& json);
 

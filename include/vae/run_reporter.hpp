@@ -46,7 +46,4 @@ class RunReporter {
   std::vector<Image> frames_;
 };
 
-// "epoch_0007.png"
-std::string epoch_file_name(int epoch, const char* extension);
-
 }  // namespace vae

@@ -30,6 +30,10 @@ TrainingData load_training_data(const Runtime& runtime, const TrainConfig& confi
 // The run's configuration as written to config.json and stored in every checkpoint.
 std::string config_json(const TrainConfig& config, const DatasetInfo& dataset, int world_size);
 
+// For a resume: `config` with every setting whose flag was not given (config.given) taken from
+// the checkpoint's stored configuration, so `--resume auto` alone continues the same run.
+TrainConfig with_stored_settings(const TrainConfig& config, const std::string& stored_json);
+
 // Sets LibTorch's intra-op threads (the flag, or the node's cores shared among its ranks).
 int configure_threads(const Runtime& runtime, const TrainConfig& config);
 

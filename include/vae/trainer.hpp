@@ -6,7 +6,8 @@
 
 namespace vae {
 
-// Runs `vae_dist train` as `config` describes. Collective: every rank calls it.
-void run_training(const Runtime& runtime, const TrainConfig& config);
+// Runs `vae_dist train` as the flags describe (on --resume, settings not given as flags come from
+// the checkpoint). Collective: every rank calls it.
+void run_training(const Runtime& runtime, const TrainConfig& flags);
 
 }  // namespace vae

@@ -50,7 +50,7 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
       ->check(CLI::PositiveNumber);
   app.add_option("--iw-samples", c.iw_samples, "importance samples K per image")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses (the first ones)")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--gif-delay", c.gif_delay_cs, "delay between GIF frames, in 1/100 s")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--gif-delay", c.gif_delay_cs, "delay between GIF frames, in 1/100 s")->capture_default_str()->check(CLI::Range(1, 65535));
 }
 
 void add_evaluate_flags(CLI::App& app, EvaluateConfig& c) {
@@ -89,6 +89,8 @@ Command parse_command_line(int argc, char** argv, bool print) {
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
+    for (const CLI::Option* option : app.get_options())
+      if (option->count() > 0 && !option->get_lnames().empty()) command.train.given.insert(option->get_lnames().front());
     if (evaluate->parsed()) command.kind = Command::Kind::kEvaluate;
     if (sample->parsed()) command.kind = Command::Kind::kSample;
   } catch (const CLI::ParseError& error) {

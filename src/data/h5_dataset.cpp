@@ -1,14 +1,12 @@
 #include "vae/h5_dataset.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <filesystem>
 #include <vector>
 
 #include "h5_handle.hpp"
+#include "vae/atomic_file.hpp"
 #include "vae/error.hpp"
 
 namespace vae {
@@ -146,12 +144,6 @@ void check_consistent(const ImageSet& set, const char* split, const std::string&
   require(set.labels.empty() || static_cast<int64_t>(set.labels.size()) == set.count, path + ": " + split + " label count mismatch");
 }
 
-void fsync_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  require(fd >= 0 && ::fsync(fd) == 0, path + ": fsync failed (is the disk full?)");
-  ::close(fd);
-}
-
 }  // namespace
 
 const char* split_name(Split split) { return split == Split::kTrain ? "train" : "test"; }
@@ -184,7 +176,7 @@ void write_dataset(const std::string& path, const DatasetContent& content) {
           path + ": train and test images differ in shape");
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
-  const std::string tmp = path + ".tmp";
+  const std::string tmp = temporary_path(path);
   try {
     {
       Handle file(check(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), tmp, "create"), H5Fclose);
@@ -197,8 +189,7 @@ void write_dataset(const std::string& path, const DatasetContent& content) {
       write_split(file.get(), "test", content.test, tmp);
       check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), tmp, "flush");
     }
-    fsync_file(tmp);
-    std::filesystem::rename(tmp, path);
+    publish_file(path);
   } catch (...) {
     std::error_code ignored;
     std::filesystem::remove(tmp, ignored);

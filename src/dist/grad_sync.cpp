@@ -3,11 +3,11 @@
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/function_hook.h>
 #include <torch/csrc/autograd/variable.h>
-#include <xxhash.h>
 
 #include <string>
 
 #include "vae/error.hpp"
+#include "vae/tensor_hash.hpp"
 
 namespace vae {
 namespace {
@@ -62,8 +62,12 @@ GradSync::GradSync(std::vector<torch::Tensor> params, Communicator& comm, int wo
   buckets_ = assign_buckets(numels, bucket_bytes, static_cast<int64_t>(static_cast<double>(bucket_bytes) * kFirstBucketFraction));
   const int64_t total = buckets_.empty() ? 0 : buckets_.back().offset + buckets_.back().count;
   flat_ = torch::zeros({total}, params_.front().options().requires_grad(false));
-  if (world_size_ > 1 && flat_.is_cuda() && !comm_.reads_device_memory())
+  if (world_size_ > 1 && flat_.is_cuda() && !comm_.reads_device_memory()) {
     host_staging_ = torch::zeros({total}, torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(true));
+    // CUDA backward runs the hooks on an autograd worker thread, and MPI is called from the
+    // main thread only (MPI_THREAD_FUNNELED): stage everything after backward instead.
+    options_.overlap = Overlap::kOff;
+  }
 
   bucket_of_param_.resize(params_.size());
   for (size_t b = 0; b < buckets_.size(); ++b) {
@@ -90,7 +94,9 @@ void GradSync::broadcast_parameters() {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> flattened;
   for (const auto& p : params_) flattened.push_back(p.detach().reshape(-1));
-  auto values = torch::cat(flattened).to(torch::kCPU).contiguous();
+  auto values = torch::cat(flattened);
+  if (!comm_.reads_device_memory()) values = values.to(torch::kCPU);
+  values = values.contiguous();
   comm_.broadcast(values.data_ptr<float>(), static_cast<size_t>(values.numel()), 0);
   int64_t offset = 0;
   for (auto& p : params_) {
@@ -108,7 +114,8 @@ void GradSync::zero_grad() {
 
 void GradSync::on_gradient_ready(size_t param_index) {
   --pending_[bucket_of_param_[param_index]];
-  if (options_.overlap == Overlap::kOn) launch_ready_buckets();
+  if (options_.overlap == Overlap::kOff) return;
+  launch_ready_buckets();
   if (!in_flight_.empty()) comm_.progress();
 }
 
@@ -148,21 +155,9 @@ void GradSync::finish() {
   flat_.mul_(1.0 / world_size_);
 }
 
-uint64_t parameter_checksum(const std::vector<torch::Tensor>& params) {
-  XXH3_state_t* state = XXH3_createState();
-  XXH3_64bits_reset(state);
-  for (const auto& p : params) {
-    const auto host = p.detach().to(torch::kCPU).contiguous();
-    XXH3_64bits_update(state, host.data_ptr(), static_cast<size_t>(host.nbytes()));
-  }
-  const uint64_t hash = XXH3_64bits_digest(state);
-  XXH3_freeState(state);
-  return hash;
-}
-
 void check_replicas_agree(const Runtime& runtime, const std::vector<torch::Tensor>& params) {
   if (runtime.world_size() == 1) return;
-  const uint64_t mine = parameter_checksum(params);
+  const uint64_t mine = hash_tensors(params);
   uint64_t reference = mine;
   runtime.broadcast(reference, 0);
   std::vector<double> differing{mine != reference ? 1.0 : 0.0};

@@ -62,6 +62,7 @@ class MpiCommunicator : public Communicator {
   ~MpiCommunicator() override { MPI_Comm_free(&comm_); }
 
   std::unique_ptr<CommWork> allreduce_sum_async(float* data, size_t count) override {
+    forget_completed();
     auto request = std::make_shared<MPI_Request>(MPI_REQUEST_NULL);
     VAE_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(count), MPI_FLOAT, MPI_SUM, comm_, request.get()));
     in_flight_.push_back(request);
@@ -79,15 +80,19 @@ class MpiCommunicator : public Communicator {
       int done = 0;
       VAE_MPI_CHECK(MPI_Test(request.get(), &done, MPI_STATUS_IGNORE));
     }
-    in_flight_.erase(std::remove_if(in_flight_.begin(), in_flight_.end(),
-                                    [](const auto& request) { return *request == MPI_REQUEST_NULL; }),
-                     in_flight_.end());
+    forget_completed();
   }
 
   bool reads_device_memory() const override { return false; }
   const char* name() const override { return "mpi"; }
 
  private:
+  // Drops requests that completed (MPI sets them to MPI_REQUEST_NULL).
+  void forget_completed() {
+    in_flight_.erase(std::remove_if(in_flight_.begin(), in_flight_.end(), [](const auto& request) { return *request == MPI_REQUEST_NULL; }),
+                     in_flight_.end());
+  }
+
   const Runtime& runtime_;
   CommOptions options_;
   MPI_Comm comm_ = MPI_COMM_NULL;

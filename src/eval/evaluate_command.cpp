@@ -10,6 +10,7 @@
 #include "vae/h5_shard.hpp"
 #include "vae/loader.hpp"
 #include "vae/pictures.hpp"
+#include "vae/atomic_file.hpp"
 #include "vae/png_io.hpp"
 #include "vae/seeds.hpp"
 
@@ -21,19 +22,10 @@ namespace fs = std::filesystem;
 constexpr int64_t kBatch = 256;
 constexpr int64_t kManifoldSide = 20;
 
-struct LoadedModel {
-  CheckpointState state;
-  std::shared_ptr<VaeModel> model;
-  uint64_t seed = 1;  // the training run's --seed
-};
-
-LoadedModel load_model(const std::string& path) {
-  LoadedModel loaded;
-  loaded.state = read_checkpoint_state(path);
-  loaded.model = make_model(model_spec_of(loaded.state));
-  load_checkpoint(path, *loaded.model, nullptr);
-  loaded.seed = nlohmann::json::parse(loaded.state.config_json).value("seed", uint64_t{1});
-  return loaded;
+// The training run's setting `key` (its --seed, --beta), from the checkpoint's configuration.
+template <typename T>
+T trained_with(const LoadedModel& loaded, const char* key, T fallback) {
+  return nlohmann::json::parse(loaded.state.config_json).value(key, fallback);
 }
 
 // <run>/<leaf> for a checkpoint at <run>/checkpoints/epoch_N.pt.
@@ -51,7 +43,7 @@ void run_evaluate(const Runtime& runtime, const EvaluateConfig& config) {
   RowRange rows;
   ImageSet shard;
   runtime.all_or_none([&] {
-    loaded = load_model(config.checkpoint);
+    loaded = load_model_from_checkpoint(config.checkpoint);
     info = read_dataset_info(config.data_path.empty() ? loaded.state.dataset_path : config.data_path);
     const ImageShape& image = loaded.model->spec().image;
     require(info.channels == image.channels && info.height == image.height && info.width == image.width,
@@ -64,8 +56,8 @@ void run_evaluate(const Runtime& runtime, const EvaluateConfig& config) {
   VaeModel& model = *loaded.model;
   const auto pixels = pixels_as_tensor(shard);
   const auto noise = test_noise_table(info.test_rows, model.spec().latent_dim,
-                                      derive_seed({static_cast<uint64_t>(Stream::kTestNoise), loaded.seed}));
-  const ElboSums elbo = evaluate_elbo(model, pixels, rows.begin, noise, 1.0, kBatch, torch::kCPU);
+                                      derive_seed({static_cast<uint64_t>(Stream::kTestNoise), trained_with<uint64_t>(loaded, "seed", 1)}));
+  const ElboSums elbo = evaluate_elbo(model, pixels, rows.begin, noise, trained_with(loaded, "beta", 1.0), kBatch, torch::kCPU);
   auto generator = at::detail::createCPUGenerator(
       derive_seed({static_cast<uint64_t>(Stream::kImportanceSamples), config.seed, static_cast<uint64_t>(runtime.rank())}));
   const int64_t iw_rows = rows_within_subset(rows.begin, rows.end, config.iw_subset);
@@ -100,7 +92,7 @@ void run_evaluate(const Runtime& runtime, const EvaluateConfig& config) {
 void run_sample(const Runtime& runtime, const SampleConfig& config) {
   runtime.all_or_none([&] {
     if (!runtime.is_root()) return;
-    LoadedModel loaded = load_model(config.checkpoint);
+    LoadedModel loaded = load_model_from_checkpoint(config.checkpoint);
     VaeModel& model = *loaded.model;
     const std::string out = config.out_dir.empty() ? beside_run(config.checkpoint, "samples_from_" + fs::path(config.checkpoint).stem().string())
                                                    : config.out_dir;

@@ -1,5 +1,6 @@
 #include "vae/evaluator.hpp"
 
+#include "vae/eval_mode.hpp"
 #include "vae/loader.hpp"
 #include "vae/objective.hpp"
 
@@ -12,9 +13,7 @@ torch::Tensor test_noise_table(int64_t rows, int64_t latent_dim, uint64_t seed) 
 
 ElboSums evaluate_elbo(VaeModel& model, const torch::Tensor& images_u8, int64_t first_row, const torch::Tensor& noise_table,
                        double beta, int64_t batch, const torch::Device& device) {
-  torch::NoGradGuard no_grad;
-  const bool was_training = model.is_training();
-  model.eval();
+  const EvalModeGuard eval_mode(model);
   ElboSums sums;
   const int64_t n = images_u8.size(0);
   for (int64_t start = 0; start < n; start += batch) {
@@ -26,14 +25,12 @@ ElboSums evaluate_elbo(VaeModel& model, const torch::Tensor& images_u8, int64_t 
     sums.kl += terms.kl.sum().item<double>();
     sums.images += static_cast<double>(count);
   }
-  model.train(was_training);
   return sums;
 }
 
 ElboSums importance_weighted_sums(VaeModel& model, const torch::Tensor& images_u8, int64_t num_samples, torch::Generator& generator,
                                   int64_t batch, const torch::Device& device) {
-  const bool was_training = model.is_training();
-  model.eval();
+  const EvalModeGuard eval_mode(model);
   ElboSums sums;
   for (int64_t start = 0; start < images_u8.size(0); start += batch) {
     const int64_t n = std::min(batch, images_u8.size(0) - start);
@@ -41,7 +38,6 @@ ElboSums importance_weighted_sums(VaeModel& model, const torch::Tensor& images_u
     sums.loss += importance_weighted_nll(model, x, num_samples, generator).sum().item<double>();
     sums.images += static_cast<double>(n);
   }
-  model.train(was_training);
   return sums;
 }
 

@@ -43,7 +43,8 @@ torch::Tensor importance_weighted_nll(VaeModel& model, const torch::Tensor& x, i
   std::vector<torch::Tensor> log_weights;  // each [k, B]
   for (int64_t start = 0; start < num_samples; start += chunk) {
     const int64_t k = std::min(chunk, num_samples - start);
-    const auto eps = torch::randn({k, batch, latent}, generator, posterior.mu.options());
+    // Drawn on the CPU (where the generator lives), then moved to the model's device.
+    const auto eps = torch::randn({k, batch, latent}, generator, torch::kFloat32).to(posterior.mu.device());
     const auto z = posterior.mu.unsqueeze(0) + eps * std_dev.unsqueeze(0);                 // [k, B, L]
     const auto logits = model.decode_logits(z.reshape({k * batch, latent}));
     const auto targets = x.unsqueeze(0).expand({k, -1, -1, -1, -1}).reshape(logits.sizes());

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "vae/error.hpp"
+#include "vae/atomic_file.hpp"
 #include "vae/png_io.hpp"
 
 namespace vae {

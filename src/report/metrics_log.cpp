@@ -34,8 +34,7 @@ EpochMetrics metrics_from_json_line(const std::string& text) {
   return m;
 }
 
-MetricsLog::MetricsLog(const std::string& path, Mode mode)
-    : path_(path), out_(path, mode == Mode::kAppend ? std::ios::app : std::ios::trunc) {
+MetricsLog::MetricsLog(const std::string& path) : path_(path), out_(path, std::ios::trunc) {
   require(out_.good(), path + ": cannot open for writing");
 }
 

@@ -2,21 +2,11 @@
 
 #include <cmath>
 
+#include "vae/eval_mode.hpp"
 #include "vae/loader.hpp"
 
 namespace vae {
 namespace {
-
-// Runs `body` with the model in eval mode and gradients off, restoring the mode afterwards.
-template <typename Body>
-auto evaluating(VaeModel& model, Body body) {
-  torch::NoGradGuard no_grad;
-  const bool was_training = model.is_training();
-  model.eval();
-  auto result = body();
-  model.train(was_training);
-  return result;
-}
 
 torch::Device device_of(VaeModel& model) { return model.parameters().front().device(); }
 
@@ -31,9 +21,8 @@ Image grid_of(const torch::Tensor& probabilities, int64_t nrow, int64_t padding)
 }
 
 torch::Tensor decode_images(VaeModel& model, const torch::Tensor& z) {
-  return evaluating(model, [&] {
-    return crop_to_image(torch::sigmoid(model.decode_logits(z.to(device_of(model)))), model.spec().image).to(torch::kCPU);
-  });
+  const EvalModeGuard eval_mode(model);
+  return crop_to_image(torch::sigmoid(model.decode_logits(z.to(device_of(model)))), model.spec().image).to(torch::kCPU);
 }
 
 torch::Tensor fixed_latents(int64_t count, int64_t latent_dim, uint64_t seed) {
@@ -43,7 +32,11 @@ torch::Tensor fixed_latents(int64_t count, int64_t latent_dim, uint64_t seed) {
 
 Image reconstruction_grid(VaeModel& model, const torch::Tensor& images_u8, int64_t nrow) {
   const auto x = to_model_input(images_u8, model.canvas(), device_of(model));
-  const auto recon = evaluating(model, [&] { return decode_images(model, model.encode(x).mu); });
+  torch::Tensor recon;
+  {
+    const EvalModeGuard eval_mode(model);
+    recon = decode_images(model, model.encode(x).mu);
+  }
   const auto originals = images_u8.to(torch::kFloat32) / 255.0;
   std::vector<torch::Tensor> rows;
   for (int64_t start = 0; start < originals.size(0); start += nrow) {
@@ -68,14 +61,13 @@ Image latent_manifold(VaeModel& model, int64_t side) {
 }
 
 torch::Tensor posterior_means(VaeModel& model, const torch::Tensor& images_u8, int64_t batch) {
-  return evaluating(model, [&] {
-    std::vector<torch::Tensor> means;
-    for (int64_t start = 0; start < images_u8.size(0); start += batch) {
-      const auto x = to_model_input(images_u8.narrow(0, start, std::min(batch, images_u8.size(0) - start)), model.canvas(), device_of(model));
-      means.push_back(model.encode(x).mu.to(torch::kCPU));
-    }
-    return torch::cat(means);
-  });
+  const EvalModeGuard eval_mode(model);
+  std::vector<torch::Tensor> means;
+  for (int64_t start = 0; start < images_u8.size(0); start += batch) {
+    const auto x = to_model_input(images_u8.narrow(0, start, std::min(batch, images_u8.size(0) - start)), model.canvas(), device_of(model));
+    means.push_back(model.encode(x).mu.to(torch::kCPU));
+  }
+  return torch::cat(means);
 }
 
 }  // namespace vae

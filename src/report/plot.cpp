@@ -19,7 +19,6 @@ namespace vae {
 namespace {
 
 constexpr const char* kDriver = "memcairo";
-constexpr int kClasses = 10;
 
 // Colour map 0 of every plot: 0 the white background, 1 black ink, then one colour per series
 // (matplotlib's tab10, so the plots read like the seed's).
@@ -184,10 +183,10 @@ void plot_latent_scatter(const std::string& path, const std::vector<float>& x, c
                          const std::vector<int64_t>& labels) {
   require(!x.empty() && y.size() == x.size(), path + ": a latent scatter needs as many x as y values, at least one");
   require(labels.empty() || labels.size() == x.size(), path + ": a latent scatter needs one label per point, or none");
-  std::vector<Points> classes(labels.empty() ? 1 : kClasses);
+  std::vector<Points> classes(labels.empty() ? 1 : kPlotClasses);
   for (size_t i = 0; i < x.size(); ++i) {
     const int64_t label = labels.empty() ? 0 : labels[i];
-    require(label >= 0 && label < kClasses,
+    require(label >= 0 && label < kPlotClasses,
             path + ": latent scatter labels must be 0..9, got " + std::to_string(label));
     if (!std::isfinite(x[i]) || !std::isfinite(y[i])) continue;
     classes[label].x.push_back(x[i]);

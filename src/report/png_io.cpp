@@ -1,29 +1,15 @@
 #include "vae/png_io.hpp"
 
-#include <fcntl.h>
 #include <png.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 #include <limits>
 
+#include "vae/atomic_file.hpp"
 #include "vae/error.hpp"
 
 namespace vae {
 namespace {
-
-// write(2) until every byte is out (it may write less than asked).
-bool write_all(int fd, const std::vector<uint8_t>& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
 
 void check_image(const std::string& path, const Image& image) {
   require(image.channels == 1 || image.channels == 3,
@@ -58,20 +44,6 @@ std::vector<uint8_t> encode_png(const std::string& path, const Image& image) {
 }
 
 }  // namespace
-
-void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  require(fd >= 0, path + ": cannot create " + tmp + " (" + std::strerror(errno) + ")");
-  std::string failure;
-  if (!write_all(fd, bytes) || ::fsync(fd) != 0) failure = std::strerror(errno);
-  if (::close(fd) != 0 && failure.empty()) failure = std::strerror(errno);
-  if (failure.empty() && ::rename(tmp.c_str(), path.c_str()) != 0) failure = std::strerror(errno);
-  if (!failure.empty()) {
-    ::unlink(tmp.c_str());
-    throw UserError(path + ": write failed (" + failure + ")");
-  }
-}
 
 void write_png(const std::string& path, const Image& image) {
   check_image(path, image);

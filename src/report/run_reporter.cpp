@@ -7,15 +7,10 @@
 #include "vae/pictures.hpp"
 #include "vae/plot.hpp"
 #include "vae/png_io.hpp"
+#include "vae/run_dir.hpp"
 #include "vae/seeds.hpp"
 
 namespace vae {
-
-std::string epoch_file_name(int epoch, const char* extension) {
-  char name[32];
-  std::snprintf(name, sizeof(name), "epoch_%04d.%s", epoch, extension);
-  return name;
-}
 
 RunReporter::RunReporter(Options options, const VaeModel& model, torch::Tensor reconstruct, torch::Tensor scatter,
                          std::vector<int64_t> labels, int completed_epochs)
@@ -26,7 +21,11 @@ RunReporter::RunReporter(Options options, const VaeModel& model, torch::Tensor r
       labels_(std::move(labels)) {
   const std::string gif = path("generated_images.gif");
   if (completed_epochs > 0 && std::filesystem::exists(gif)) {
-    frames_ = read_gif(gif);
+    try {
+      frames_ = read_gif(gif);
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "vae_dist: warning: %s; the animation starts again\n", error.what());
+    }
     if (static_cast<int>(frames_.size()) > completed_epochs) frames_.resize(static_cast<size_t>(completed_epochs));
   }
 }

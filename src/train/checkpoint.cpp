@@ -1,15 +1,14 @@
 #include "vae/checkpoint.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-#include <xxhash.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "vae/atomic_file.hpp"
 #include "vae/metrics_log.hpp"
+#include "vae/run_dir.hpp"
+#include "vae/tensor_hash.hpp"
 
 namespace vae {
 namespace {
@@ -33,30 +32,20 @@ std::string metadata_json(const CheckpointState& state) {
       .dump();
 }
 
-CheckpointState parse_metadata(const std::string& text) {
-  const auto json = nlohmann::json::parse(text);
-  CheckpointState state;
-  state.epoch = json.at("epoch");
-  state.step = json.at("step");
-  state.config_json = json.at("config").dump();
-  state.dataset_path = json.at("dataset").at("path");
-  state.dataset_fingerprint = std::stoull(json.at("dataset").at("fingerprint").get<std::string>());
-  for (const auto& line : json.at("history")) state.history.push_back(metrics_from_json_line(line.dump()));
-  return state;
-}
-
-// The tensors of the file in a fixed order: model parameters, then Adam's state per parameter.
-uint64_t checksum(const std::vector<torch::Tensor>& tensors, const std::string& metadata) {
-  XXH3_state_t* hash = XXH3_createState();
-  XXH3_64bits_reset(hash);
-  for (const auto& t : tensors) {
-    const auto host = t.detach().to(torch::kCPU).contiguous();
-    XXH3_64bits_update(hash, host.data_ptr(), static_cast<size_t>(host.nbytes()));
+CheckpointState parse_metadata(const std::string& text, const std::string& path) {
+  try {
+    const auto json = nlohmann::json::parse(text);
+    CheckpointState state;
+    state.epoch = json.at("epoch");
+    state.step = json.at("step");
+    state.config_json = json.at("config").dump();
+    state.dataset_path = json.at("dataset").at("path");
+    state.dataset_fingerprint = std::stoull(json.at("dataset").at("fingerprint").get<std::string>());
+    for (const auto& line : json.at("history")) state.history.push_back(metrics_from_json_line(line.dump()));
+    return state;
+  } catch (const std::exception&) {
+    throw CorruptCheckpoint(path + ": damaged metadata");
   }
-  XXH3_64bits_update(hash, metadata.data(), metadata.size());
-  const uint64_t digest = XXH3_64bits_digest(hash);
-  XXH3_freeState(hash);
-  return digest;
 }
 
 torch::Tensor bytes_tensor(const std::string& text) {
@@ -68,17 +57,10 @@ std::string tensor_bytes(const torch::Tensor& t) {
   return {reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), static_cast<size_t>(c.numel())};
 }
 
-torch::Tensor checksum_tensor(uint64_t value) { return torch::full({1}, static_cast<int64_t>(value), torch::kInt64); }
+torch::Tensor int64_tensor(int64_t value) { return torch::full({1}, value, torch::kInt64); }
 
 // How LibTorch 1.13's optimizers key their per-parameter state.
 std::string adam_key(const torch::Tensor& parameter) { return c10::guts::to_string(parameter.unsafeGetTensorImpl()); }
-
-void fsync_path(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  const bool ok = fd >= 0 && ::fsync(fd) == 0;
-  if (fd >= 0) ::close(fd);
-  require(ok, path + ": fsync failed (is the disk full?)");
-}
 
 // A checkpoint as read back, before verification.
 struct Loaded {
@@ -88,13 +70,13 @@ struct Loaded {
   std::vector<torch::Tensor> adam;  // exp_avg, exp_avg_sq, step per parameter, in parameter order
 };
 
-Loaded open_archive(const std::string& path) {
+Loaded open_archive(const std::string& path, const torch::Device& device) {
   require(fs::is_regular_file(path), path + ": no such checkpoint");
   Loaded loaded;
   torch::serialize::InputArchive state;
   torch::Tensor meta, stored, count;
   try {
-    loaded.archive.load_from(path);
+    loaded.archive.load_from(path, device);
     if (!loaded.archive.try_read(kStateKey, state)) throw CorruptCheckpoint(path + ": not a vae_dist checkpoint");
     state.read("metadata", meta, true);
     state.read("checksum", stored, true);
@@ -109,7 +91,7 @@ Loaded open_archive(const std::string& path) {
   } catch (const std::exception&) {
     throw CorruptCheckpoint(path + ": unreadable checkpoint (truncated, damaged or not a checkpoint)");
   }
-  loaded.metadata = tensor_bytes(meta);
+  loaded.metadata = tensor_bytes(meta.to(torch::kCPU));
   loaded.stored_checksum = static_cast<uint64_t>(stored.item<int64_t>());
   return loaded;
 }
@@ -123,7 +105,8 @@ void load_verified(const std::string& path, Loaded& loaded, VaeModel& model) {
   }
   std::vector<torch::Tensor> hashed = model.parameters();
   hashed.insert(hashed.end(), loaded.adam.begin(), loaded.adam.end());
-  if (checksum(hashed, loaded.metadata) != loaded.stored_checksum) throw CorruptCheckpoint(path + ": checksum mismatch (the file is damaged)");
+  if (hash_tensors(hashed, loaded.metadata) != loaded.stored_checksum)
+    throw CorruptCheckpoint(path + ": checksum mismatch (the file is damaged)");
 }
 
 }  // namespace
@@ -137,7 +120,7 @@ void save_checkpoint(const std::string& path, VaeModel& model, torch::optim::Ada
     const auto& s = static_cast<const torch::optim::AdamParamState&>(*found->second);
     adam.push_back(s.exp_avg());
     adam.push_back(s.exp_avg_sq());
-    adam.push_back(torch::full({1}, s.step(), torch::kInt64));
+    adam.push_back(int64_tensor(s.step()));
   }
   std::vector<torch::Tensor> hashed = model.parameters();
   hashed.insert(hashed.end(), adam.begin(), adam.end());
@@ -146,48 +129,53 @@ void save_checkpoint(const std::string& path, VaeModel& model, torch::optim::Ada
   model.save(archive);
   torch::serialize::OutputArchive state_archive;
   state_archive.write("metadata", bytes_tensor(metadata), true);
-  state_archive.write("checksum", checksum_tensor(checksum(hashed, metadata)), true);
-  state_archive.write("adam_entries", torch::full({1}, static_cast<int64_t>(adam.size()), torch::kInt64), true);
+  state_archive.write("checksum", int64_tensor(static_cast<int64_t>(hash_tensors(hashed, metadata))), true);
+  state_archive.write("adam_entries", int64_tensor(static_cast<int64_t>(adam.size())), true);
   for (size_t i = 0; i < adam.size(); ++i) state_archive.write("adam." + std::to_string(i), adam[i], true);
   archive.write(kStateKey, state_archive);
 
   fs::create_directories(fs::path(path).parent_path());
-  const std::string tmp = path + ".tmp";
   try {
-    archive.save_to(tmp);
-    fsync_path(tmp);
-    fs::rename(tmp, path);
+    archive.save_to(temporary_path(path));
   } catch (const std::exception& error) {
     std::error_code ignored;
-    fs::remove(tmp, ignored);
+    fs::remove(temporary_path(path), ignored);
     throw UserError(path + ": cannot write the checkpoint (" + error.what() + "); earlier checkpoints are intact");
   }
+  publish_file(path);
 }
 
 CheckpointState load_checkpoint(const std::string& path, VaeModel& model, torch::optim::Adam* optimizer) {
-  Loaded loaded = open_archive(path);
+  const auto device = model.parameters().front().device();
+  Loaded loaded = open_archive(path, device);
+  CheckpointState state = parse_metadata(loaded.metadata, path);
   load_verified(path, loaded, model);
-  CheckpointState state = parse_metadata(loaded.metadata);
   if (!optimizer) return state;
   const auto params = model.parameters();
-  require(loaded.adam.size() == 3 * params.size(), path + ": the optimizer state does not match the model");
+  if (loaded.adam.size() != 3 * params.size()) throw CorruptCheckpoint(path + ": the optimizer state does not match the model");
   for (size_t k = 0; k < params.size(); ++k) {
     auto s = std::make_unique<torch::optim::AdamParamState>();
-    s->exp_avg(loaded.adam[3 * k].clone());
-    s->exp_avg_sq(loaded.adam[3 * k + 1].clone());
+    s->exp_avg(loaded.adam[3 * k].to(device).clone());
+    s->exp_avg_sq(loaded.adam[3 * k + 1].to(device).clone());
     s->step(loaded.adam[3 * k + 2].item<int64_t>());
     optimizer->state()[adam_key(params[k])] = std::move(s);
   }
   return state;
 }
 
-CheckpointState read_checkpoint_state(const std::string& path) {
-  Loaded loaded = open_archive(path);
-  CheckpointState state = parse_metadata(loaded.metadata);
-  auto model = make_model(model_spec_of(state));
-  load_verified(path, loaded, *model);
-  return state;
+LoadedModel load_model_from_checkpoint(const std::string& path) {
+  Loaded loaded = open_archive(path, torch::kCPU);
+  LoadedModel result{parse_metadata(loaded.metadata, path), nullptr};
+  try {
+    result.model = make_model(model_spec_of(result.state));
+  } catch (const std::exception&) {
+    throw CorruptCheckpoint(path + ": damaged metadata (no usable model configuration)");
+  }
+  load_verified(path, loaded, *result.model);
+  return result;
 }
+
+CheckpointState read_checkpoint_state(const std::string& path) { return load_model_from_checkpoint(path).state; }
 
 ModelSpec model_spec_of(const CheckpointState& state) {
   const auto config = nlohmann::json::parse(state.config_json);
@@ -198,9 +186,17 @@ ModelSpec model_spec_of(const CheckpointState& state) {
 }
 
 std::string checkpoint_path(const std::string& run_dir, int epoch) {
-  char name[32];
-  std::snprintf(name, sizeof(name), "%s%04d%s", kPrefix, epoch, kSuffix);
-  return (fs::path(run_dir) / "checkpoints" / name).string();
+  return (fs::path(run_dir) / "checkpoints" / epoch_file_name(epoch, "pt")).string();
+}
+
+int checkpoint_epoch(const std::string& path) {
+  const std::string stem = fs::path(path).stem().string();
+  if (stem.rfind(kPrefix, 0) != 0) return -1;
+  try {
+    return std::stoi(stem.substr(std::string(kPrefix).size()));
+  } catch (const std::exception&) {
+    return -1;
+  }
 }
 
 std::vector<std::string> list_checkpoints(const std::string& run_dir) {

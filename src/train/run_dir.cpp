@@ -1,10 +1,12 @@
 #include "vae/run_dir.hpp"
 
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 
 #include "vae/checkpoint.hpp"
 #include "vae/error.hpp"
+#include "vae/atomic_file.hpp"
 #include "vae/png_io.hpp"
 
 namespace vae {
@@ -57,6 +59,12 @@ void claim_run_dir(const std::string& dir, bool resuming, bool force) {
   std::error_code error;
   for (const char* sub : {"checkpoints", "samples", "reconstructions"}) fs::create_directories(fs::path(dir) / sub, error);
   require(!error, dir + ": cannot create the run folder (" + error.message() + ")");
+}
+
+std::string epoch_file_name(int epoch, const char* extension) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "epoch_%04d.%s", epoch, extension);
+  return name;
 }
 
 void write_run_config(const std::string& dir, const std::string& json) {

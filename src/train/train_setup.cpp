@@ -4,12 +4,15 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <tuple>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "vae/default_dataset.hpp"
 #include "vae/error.hpp"
 #include "vae/h5_shard.hpp"
+#include "vae/vae_model.hpp"
 
 namespace vae {
 namespace {
@@ -51,13 +54,15 @@ std::string number(double value) {
 
 std::string config_json(const TrainConfig& c, const DatasetInfo& dataset, int world_size) {
   return nlohmann::json{{"data", dataset.path},
+          {"world_size", world_size},
+          {"per_rank_batch", per_rank_batch(c.batch_size, c.global_batch_size, world_size)},
           {"dataset_name", dataset.name},
           {"model", to_string(c.model)},
           {"image", {{"channels", dataset.channels}, {"height", dataset.height}, {"width", dataset.width}}},
           {"latent_dim", c.latent_dim},
           {"epochs", c.epochs},
           {"batch_size", c.batch_size},
-          {"global_batch_size", c.global_batch_size > 0 ? c.global_batch_size : c.batch_size * world_size},
+          {"global_batch_size", c.global_batch_size},
           {"lr", c.lr},
           {"beta", c.beta},
           {"seed", c.seed},
@@ -65,11 +70,46 @@ std::string config_json(const TrainConfig& c, const DatasetInfo& dataset, int wo
           {"shuffle", c.shuffle == Shuffle::kOn},
           {"bucket_mb", c.bucket_mb},
           {"overlap", c.overlap == Overlap::kOn},
+          {"max_steps", c.max_steps},
           {"checkpoint_every", c.checkpoint_every},
+          {"keep", c.keep},
           {"iw_every", c.iw_every},
           {"iw_samples", c.iw_samples},
-          {"world_size", world_size}}
+          {"iw_subset", c.iw_subset},
+          {"gif_delay_cs", c.gif_delay_cs}}
       .dump(2);
+}
+
+TrainConfig with_stored_settings(const TrainConfig& config, const std::string& stored_json) {
+  const auto stored = nlohmann::json::parse(stored_json);
+  TrainConfig merged = config;
+  using Json = nlohmann::json;
+  // Each setting: the flag that overrides it, its key in config.json, and how to take it.
+  const std::tuple<const char*, const char*, std::function<void(const Json&)>> settings[] = {
+      {"data", "data", [&](const Json& v) { merged.data_path = v; }},
+      {"model", "model", [&](const Json& v) { merged.model = v == "mlp" ? ModelKind::kMlp : ModelKind::kConv; }},
+      {"latent-dim", "latent_dim", [&](const Json& v) { merged.latent_dim = v; }},
+      {"epochs", "epochs", [&](const Json& v) { merged.epochs = v; }},
+      {"batch-size", "batch_size", [&](const Json& v) { merged.batch_size = v; }},
+      {"global-batch-size", "global_batch_size", [&](const Json& v) { merged.global_batch_size = v; }},
+      {"lr", "lr", [&](const Json& v) { merged.lr = v; }},
+      {"beta", "beta", [&](const Json& v) { merged.beta = v; }},
+      {"seed", "seed", [&](const Json& v) { merged.seed = v; }},
+      {"remainder", "remainder", [&](const Json& v) { merged.remainder = v == "drop" ? Remainder::kDrop : Remainder::kWrap; }},
+      {"no-shuffle", "shuffle", [&](const Json& v) { merged.shuffle = v.get<bool>() ? Shuffle::kOn : Shuffle::kOff; }},
+      {"bucket-mb", "bucket_mb", [&](const Json& v) { merged.bucket_mb = v; }},
+      {"no-overlap", "overlap", [&](const Json& v) { merged.overlap = v.get<bool>() ? Overlap::kOn : Overlap::kOff; }},
+      {"max-steps", "max_steps", [&](const Json& v) { merged.max_steps = v; }},
+      {"checkpoint-every", "checkpoint_every", [&](const Json& v) { merged.checkpoint_every = v; }},
+      {"keep", "keep", [&](const Json& v) { merged.keep = v; }},
+      {"iw-every", "iw_every", [&](const Json& v) { merged.iw_every = v; }},
+      {"iw-samples", "iw_samples", [&](const Json& v) { merged.iw_samples = v; }},
+      {"iw-subset", "iw_subset", [&](const Json& v) { merged.iw_subset = v; }},
+      {"gif-delay", "gif_delay_cs", [&](const Json& v) { merged.gif_delay_cs = v; }},
+  };
+  for (const auto& [flag, key, take] : settings)
+    if (config.given.count(flag) == 0 && stored.contains(key)) take(stored.at(key));
+  return merged;
 }
 
 TrainingData load_training_data(const Runtime& runtime, const TrainConfig& config) {
@@ -77,6 +117,7 @@ TrainingData load_training_data(const Runtime& runtime, const TrainConfig& confi
   TrainingData data;
   runtime.all_or_none([&] {
     data.info = read_dataset_info(path);
+    canvas_for(config.model, {data.info.channels, data.info.height, data.info.width});  // the images fit the model
     const int64_t batch = per_rank_batch(config.batch_size, config.global_batch_size, runtime.world_size());
     data.plan = plan_shard(data.info.train_rows, runtime.world_size(), runtime.rank(), batch, config.remainder);
     data.test_rows = shard_rows(data.info.test_rows, runtime.world_size(), runtime.rank());
@@ -114,7 +155,7 @@ std::string configuration_table(const Runtime& runtime, const TrainConfig& confi
       {"batch", std::to_string(data.plan.batch) + " per rank, " + std::to_string(data.plan.batch * runtime.world_size()) + " global"},
       {"steps/epoch", std::to_string(data.plan.steps_per_epoch) + " (remainder: " + to_string(config.remainder) + ")"},
       {"epochs", std::to_string(config.epochs) + ", Adam lr " + number(config.lr) + ", seed " + std::to_string(config.seed)},
-      {"gradients", comm_name + ", " + std::to_string(buckets) + " bucket(s) of ≤" + number(config.bucket_mb) + " MB, overlap " +
+      {"gradients", comm_name + ", " + std::to_string(buckets) + " bucket(s) of ~" + number(config.bucket_mb) + " MB, overlap " +
                         (config.overlap == Overlap::kOn ? "on" : "off")},
       {"output", run_dir},
   };

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include "vae/loader.hpp"
 #include "vae/metrics_log.hpp"
 #include "vae/objective.hpp"
+#include "vae/plot.hpp"
 #include "vae/progress.hpp"
 #include "vae/run_dir.hpp"
 #include "vae/run_reporter.hpp"
@@ -72,6 +74,24 @@ void check_resumable(const std::string& path, const CheckpointState& state, cons
               ": resume with --data " + state.dataset_path);
 }
 
+// Rank 0: checkpoints newer than the one resumed from. After `--resume auto` they can only be
+// damaged ones (auto takes the newest that verifies): renamed to *.damaged, kept for a look.
+// After an explicit older checkpoint they would later be taken for this run's: refused unless
+// --force, which deletes them.
+void set_aside_later_checkpoints(const std::string& run_dir, const std::string& resumed, const TrainConfig& flags) {
+  const int epoch = checkpoint_epoch(resumed);
+  for (const std::string& later : list_checkpoints(run_dir)) {
+    if (epoch < 0 || checkpoint_epoch(later) <= epoch) continue;
+    if (flags.resume == "auto") {
+      std::filesystem::rename(later, later + ".damaged");
+      continue;
+    }
+    require(flags.force, later + " is newer than " + resumed +
+                             ": resuming from the older one would abandon it; resume from the newest, or pass --force to delete the newer ones");
+    std::filesystem::remove(later);
+  }
+}
+
 // Per-rank sums of one epoch's training steps.
 struct TrainSums {
   double loss = 0, kl = 0, images = 0, seconds = 0;
@@ -79,7 +99,7 @@ struct TrainSums {
 
 class Trainer {
  public:
-  Trainer(const Runtime& runtime, const TrainConfig& config, std::string run_dir, TrainingData data)
+  Trainer(const Runtime& runtime, const TrainConfig& config, std::string run_dir, TrainingData data, const std::string& checkpoint)
       : runtime_(runtime),
         config_(config),
         run_dir_(std::move(run_dir)),
@@ -95,7 +115,7 @@ class Trainer {
     comm_ = make_communicator(runtime, device_.is_cuda() ? device_.index() : -1, ranks_share_gpu,
                               CommOptions{config.collective_timeout_s, std::min(30.0, config.collective_timeout_s / 2)});
     optimizer_ = std::make_unique<torch::optim::Adam>(model_->parameters(), torch::optim::AdamOptions(config.lr));
-    resume_if_asked();  // before GradSync: loading replaces what its gradient hooks hang on
+    if (!checkpoint.empty()) resume_from(checkpoint);  // before GradSync: loading replaces what its hooks hang on
     grad_sync_ = std::make_unique<GradSync>(model_->parameters(), *comm_, runtime.world_size(),
                                             GradSync::Options{config.bucket_mb, config.overlap});
     grad_sync_->broadcast_parameters();
@@ -113,7 +133,7 @@ class Trainer {
                                                                  grad_sync_->buckets().size()).c_str());
       if (first_epoch_ > 1) std::printf("  resumed      after epoch %d (step %lld)\n", first_epoch_ - 1, static_cast<long long>(step_count_));
       std::fflush(stdout);
-      metrics_log = std::make_unique<MetricsLog>((std::filesystem::path(run_dir_) / "metrics.jsonl").string(), MetricsLog::Mode::kTruncate);
+      metrics_log = std::make_unique<MetricsLog>((std::filesystem::path(run_dir_) / "metrics.jsonl").string());
       for (const auto& m : history_) metrics_log->write(m);  // the resumed history, then this session's epochs
       reporter = make_reporter();
     });
@@ -134,21 +154,17 @@ class Trainer {
         if (!runtime_.is_root()) return;
         progress.epoch_end(history_.back());
         metrics_log->write(history_.back());
-        reporter->epoch_end(*model_, epoch, history_);
         if (epoch % config_.checkpoint_every == 0 || epoch == config_.epochs) save(epoch);
       });
+      if (runtime_.is_root()) draw_pictures(*reporter, epoch);
     }
     if (runtime_.is_root()) std::printf("vae_dist: done; outputs in %s\n", run_dir_.c_str());
   }
 
  private:
-  void resume_if_asked() {
-    std::string path = runtime_.is_root() ? choose_checkpoint(config_, run_dir_) : "";
-    runtime_.broadcast(path, 0);
-    if (path.empty()) return;
+  void resume_from(const std::string& checkpoint) {
     runtime_.all_or_none([&] {
-      const CheckpointState state = load_checkpoint(path, *model_, optimizer_.get());
-      check_resumable(path, state, model_->spec(), data_);
+      const CheckpointState state = load_checkpoint(checkpoint, *model_, optimizer_.get());
       first_epoch_ = state.epoch + 1;
       step_count_ = state.step;
       history_ = state.history;
@@ -160,8 +176,19 @@ class Trainer {
     const int64_t scatter = std::min(kScatterImages, data_.test_shard.count);
     std::vector<int64_t> labels;
     if (data_.info.has_labels) labels.assign(data_.test_shard.labels.begin(), data_.test_shard.labels.begin() + scatter);
+    if (std::any_of(labels.begin(), labels.end(), [](int64_t l) { return l < 0 || l >= kPlotClasses; }))
+      labels.clear();  // more classes than the scatter has colours: one colour for all
     return std::make_unique<RunReporter>(RunReporter::Options{run_dir_, config_.seed, config_.gif_delay_cs}, *model_,
                                          test_pixels_.narrow(0, 0, recon), test_pixels_.narrow(0, 0, scatter), labels, first_epoch_ - 1);
+  }
+
+  // Pictures are for people: one that cannot be drawn is reported, and training goes on.
+  void draw_pictures(RunReporter& reporter, int epoch) {
+    try {
+      reporter.epoch_end(*model_, epoch, history_);
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "vae_dist: warning: pictures of epoch %d not written: %s\n", epoch, error.what());
+    }
   }
 
   TrainSums train_epoch(int epoch, int64_t steps, ProgressLine& progress) {
@@ -249,16 +276,31 @@ class Trainer {
 
 }  // namespace
 
-void run_training(const Runtime& runtime, const TrainConfig& config) {
-  std::string run_dir = runtime.is_root() ? choose_run_dir(config) : "";
+void run_training(const Runtime& runtime, const TrainConfig& flags) {
+  std::string run_dir = runtime.is_root() ? choose_run_dir(flags) : "";
   runtime.broadcast(run_dir, 0);
-  TrainingData data = load_training_data(runtime, config);
+  std::string checkpoint;
   runtime.all_or_none([&] {
+    if (runtime.is_root()) checkpoint = choose_checkpoint(flags, run_dir);
+  });
+  runtime.broadcast(checkpoint, 0);
+
+  TrainConfig config = flags;
+  CheckpointState resumed;
+  if (!checkpoint.empty()) runtime.all_or_none([&] {
+      resumed = read_checkpoint_state(checkpoint);
+      config = with_stored_settings(flags, resumed.config_json);
+    });
+  TrainingData data = load_training_data(runtime, config);
+  runtime.all_or_none([&] {  // every check passes before the run folder is touched
+    if (!checkpoint.empty())
+      check_resumable(checkpoint, resumed, {config.model, {data.info.channels, data.info.height, data.info.width}, config.latent_dim}, data);
     if (!runtime.is_root()) return;
-    claim_run_dir(run_dir, !config.resume.empty(), config.force);
+    if (!checkpoint.empty()) set_aside_later_checkpoints(run_dir, checkpoint, flags);
+    claim_run_dir(run_dir, !flags.resume.empty(), flags.force);
     write_run_config(run_dir, config_json(config, data.info, runtime.world_size()));
   });
-  Trainer(runtime, config, run_dir, std::move(data)).run();
+  Trainer(runtime, config, run_dir, std::move(data), checkpoint).run();
 }
 
 }  // namespace vae

@@ -64,6 +64,7 @@ TEST_F(SharedRun, ProducesEveryArtifactResumesExactlyAndEvaluates) {
   run_training(rt(), first);
   TrainConfig rest = config("resumed", 3);
   rest.resume = "auto";
+  rest.given = {"epochs"};
   run_training(rt(), rest);
 
   if (rt().is_root()) {

@@ -69,8 +69,52 @@ TEST(GradSync, GradientsAreViewsIntoTheFlatBufferOnOneRank) {
     forward_with_noise(model, x, torch::zeros({3, 2})).logits.sum().backward();
     forward_with_noise(twin, x, torch::zeros({3, 2})).logits.sum().backward();
     sync.finish();
-    for (size_t k = 0; k < model.parameters().size(); ++k)
+    for (size_t k = 0; k < model.parameters().size(); ++k) {
       EXPECT_TRUE(torch::allclose(model.parameters()[k].grad(), twin.parameters()[k].grad(), 1e-5, 1e-6)) << "parameter " << k;
+      EXPECT_TRUE(model.parameters()[k].grad().storage().is_alias_of(model.parameters()[0].grad().storage()))
+          << "parameter " << k << "'s gradient is not a view into the one flat buffer";
+    }
+  }
+}
+
+// Records launches instead of communicating; a world of two where the "sum" is the rank's own.
+struct RecordingComm : Communicator {
+  struct NoWait : CommWork {
+    void wait() override {}
+  };
+  std::unique_ptr<CommWork> allreduce_sum_async(float* data, size_t count) override {
+    launches.emplace_back(data, count);
+    return std::make_unique<NoWait>();
+  }
+  void broadcast(float*, size_t, int) override {}
+  void progress() override {}
+  bool reads_device_memory() const override { return false; }
+  const char* name() const override { return "recording"; }
+  std::vector<std::pair<float*, size_t>> launches;
+};
+
+TEST(GradSync, HooksLaunchEveryBucketInOrderDuringBackward) {
+  for (Overlap overlap : {Overlap::kOn, Overlap::kOff}) {
+    torch::manual_seed(0);
+    ConvVae model({ModelKind::kConv, {1, 28, 28}, 2});
+    RecordingComm comm;
+    GradSync sync(model.parameters(), comm, 2, {0.1, overlap});
+    ASSERT_GE(sync.buckets().size(), 3u);
+    sync.zero_grad();
+    forward_with_noise(model, torch::rand({2, 1, 32, 32}), torch::zeros({2, 2})).logits.sum().backward();
+    const size_t during_backward = comm.launches.size();
+    sync.finish();
+    if (overlap == Overlap::kOn) {
+      EXPECT_EQ(during_backward, sync.buckets().size()) << "every bucket starts from a hook, before finish()";
+      for (size_t b = 0; b < sync.buckets().size(); ++b) {
+        EXPECT_EQ(comm.launches[b].second, static_cast<size_t>(sync.buckets()[b].count));
+        if (b > 0) EXPECT_EQ(comm.launches[b].first, comm.launches[b - 1].first + comm.launches[b - 1].second) << "in order";
+      }
+    } else {
+      EXPECT_EQ(during_backward, 0u);
+      ASSERT_EQ(comm.launches.size(), 1u) << "one fused all-reduce after backward";
+      EXPECT_EQ(comm.launches[0].second, static_cast<size_t>(sync.buckets().back().offset + sync.buckets().back().count));
+    }
   }
 }
 

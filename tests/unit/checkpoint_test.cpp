@@ -101,7 +101,13 @@ TEST(Checkpoint, DamagedOrTruncatedFilesAreRejected) {
   std::ofstream(dir.file("flipped.pt"), std::ios::binary) << flipped;
   std::ofstream(dir.file("truncated.pt"), std::ios::binary) << bytes.substr(0, size / 3);
   std::ofstream(dir.file("text.pt")) << "not a checkpoint";
-  for (const char* name : {"flipped.pt", "truncated.pt", "text.pt"}) {
+  // The metadata is stored uncompressed: damage a key of its JSON.
+  std::string metadata = bytes;
+  const size_t key = metadata.find("\"history\"");
+  ASSERT_NE(key, std::string::npos);
+  metadata[key + 3] = 'x';
+  std::ofstream(dir.file("metadata.pt"), std::ios::binary) << metadata;
+  for (const char* name : {"flipped.pt", "truncated.pt", "text.pt", "metadata.pt"}) {
     Trained fresh = trained_model(0, 2);
     EXPECT_THROW(load_checkpoint(dir.file(name), *fresh.model, fresh.adam.get()), CorruptCheckpoint) << name;
     EXPECT_THROW(read_checkpoint_state(dir.file(name)), CorruptCheckpoint) << name;
@@ -173,6 +179,8 @@ TEST_F(Resume, StoppedAndResumedGivesBitwiseTheSameWeightsAndAdamState) {
   run_training(testing::runtime(), small_run(data_, resumed, 2));
   TrainConfig more = small_run(data_, resumed, 3);
   more.resume = "auto";
+  more.given = {"epochs", "resume", "out"};  // as on the command line: --resume auto --epochs 3
+  more.latent_dim = 16;                       // not given: the checkpoint's 2 must win
   run_training(testing::runtime(), more);
 
   FinalState a = load_final(dir_.file("straight"), 3), b = load_final(resumed, 3);
@@ -189,6 +197,7 @@ TEST_F(Resume, ADamagedNewestCheckpointFallsBackToThePreviousOne) {
   std::ofstream(checkpoint_path(run, 2), std::ios::binary | std::ios::trunc) << "half a checkpoint";
   TrainConfig more = small_run(data_, run, 3);
   more.resume = "auto";
+  more.given = {"epochs"};
   ::testing::internal::CaptureStderr();
   run_training(testing::runtime(), more);
   const std::string warnings = ::testing::internal::GetCapturedStderr();
@@ -202,12 +211,24 @@ TEST_F(Resume, AnotherModelShapeOrRunFolderIsRefused) {
   TrainConfig other = small_run(data_, dir_.file("straight"), 4);
   other.resume = "auto";
   other.latent_dim = 3;
+  other.given = {"latent-dim"};
   try {
     run_training(testing::runtime(), other);
     FAIL() << "resumed a latent-2 checkpoint into a latent-3 model";
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("pass the flags it was trained with"), std::string::npos) << e.what();
   }
+  // Resuming from an older checkpoint while newer ones exist: refused, nothing deleted.
+  TrainConfig older = small_run(data_, dir_.file("straight"), 3);
+  older.resume = checkpoint_path(dir_.file("straight"), 2);
+  const auto kept = list_checkpoints(dir_.file("straight"));
+  try {
+    run_training(testing::runtime(), older);
+    FAIL() << "resumed from epoch 2 over a run that reached epoch 3";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("is newer than"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(list_checkpoints(dir_.file("straight")), kept);
   // Not resuming into a folder that holds a run: refused, and its checkpoints survive.
   const auto before = list_checkpoints(dir_.file("straight"));
   EXPECT_THROW(run_training(testing::runtime(), small_run(data_, dir_.file("straight"), 1)), UserError);
