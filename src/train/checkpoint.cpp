@@ -134,15 +134,16 @@ void save_checkpoint(const std::string& path, VaeModel& model, torch::optim::Ada
   for (size_t i = 0; i < adam.size(); ++i) state_archive.write("adam." + std::to_string(i), adam[i], true);
   archive.write(kStateKey, state_archive);
 
+  // Serialised in memory first: LibTorch's file writer aborts the process when a write fails
+  // (an exception from a destructor), so the disk is only touched by write_file_atomically.
+  std::vector<uint8_t> bytes;
+  archive.save_to([&bytes](const void* data, size_t size) {
+    const auto* begin = static_cast<const uint8_t*>(data);
+    bytes.insert(bytes.end(), begin, begin + size);
+    return size;
+  });
   fs::create_directories(fs::path(path).parent_path());
-  try {
-    archive.save_to(temporary_path(path));
-  } catch (const std::exception& error) {
-    std::error_code ignored;
-    fs::remove(temporary_path(path), ignored);
-    throw UserError(path + ": cannot write the checkpoint (" + error.what() + "); earlier checkpoints are intact");
-  }
-  publish_file(path);
+  write_file_atomically(path, bytes);
 }
 
 CheckpointState load_checkpoint(const std::string& path, VaeModel& model, torch::optim::Adam* optimizer) {

@@ -1,6 +1,8 @@
 #pragma once
 // Shared by the test executables: the process's Runtime (MPI initialised once, as in vae_dist)
 // and small helpers for temporary folders and synthetic datasets.
+#include <sys/resource.h>
+
 #include <filesystem>
 #include <string>
 
@@ -23,6 +25,19 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+// Writes past `bytes` fail with EFBIG, as on a full disk, for the object's lifetime.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes);
+  ~FileSizeLimit();
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+  void (*previous_handler_)(int) = nullptr;
 };
 
 // Writes the synthetic dataset with these sizes to `path` (deterministic).

@@ -114,6 +114,27 @@ TEST(Checkpoint, DamagedOrTruncatedFilesAreRejected) {
   }
 }
 
+TEST(Checkpoint, AFullDiskFailsCleanlyAndKeepsTheEarlierCheckpoint) {
+  testing::TempDir dir;
+  Trained t = trained_model(1, 1);
+  const std::string run = dir.path().string();
+  save_checkpoint(checkpoint_path(run, 1), *t.model, *t.adam, some_state());
+  const auto size = fs::file_size(checkpoint_path(run, 1));
+  {
+    const testing::FileSizeLimit full(size / 2);
+    try {
+      save_checkpoint(checkpoint_path(run, 2), *t.model, *t.adam, some_state());
+      FAIL() << "a checkpoint larger than the space left was written";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find(checkpoint_path(run, 2)), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(list_checkpoints(run), std::vector<std::string>{checkpoint_path(run, 1)});
+  EXPECT_FALSE(fs::exists(checkpoint_path(run, 2) + ".tmp"));
+  Trained fresh = trained_model(0, 2);
+  EXPECT_NO_THROW(load_checkpoint(checkpoint_path(run, 1), *fresh.model, fresh.adam.get()));
+}
+
 TEST(Checkpoint, PruneKeepsTheNewest) {
   testing::TempDir dir;
   Trained t = trained_model(1, 1);

@@ -118,6 +118,25 @@ TEST(H5Dataset, WriteIsAtomicAndLeavesAnExistingFileAloneOnFailure) {
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 }
 
+TEST(H5Dataset, AFullDiskFailsCleanlyAndLeavesTheOldFile) {
+  testing::TempDir dir;
+  const std::string path = dir.file("data.h5");
+  testing::write_synthetic(path, 50, 20);
+  const auto before = std::filesystem::file_size(path);
+  {
+    const testing::FileSizeLimit full(64 * 1024);
+    try {
+      testing::write_synthetic(path, 2000, 500);  // ~2 MB
+      FAIL() << "a dataset larger than the space left was written";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(std::filesystem::file_size(path), before);
+  EXPECT_EQ(read_dataset_info(path).train_rows, 50);
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+}
+
 // Bytes this process has read through read(2) and friends so far.
 int64_t bytes_read_so_far() {
   std::ifstream io("/proc/self/io");
