@@ -174,27 +174,29 @@ void write_dataset(const std::string& path, const DatasetContent& content) {
   require(content.train.channels == content.test.channels && content.train.height == content.test.height &&
               content.train.width == content.test.width,
           path + ": train and test images differ in shape");
+  // Built in memory (HDF5's core driver, no backing file) and written by write_file_atomically:
+  // a full disk then fails one plain write, instead of leaving HDF5 with a half-closed file.
+  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), path, "property list"), H5Pclose);
+  check(H5Pset_fapl_core(fapl.get(), size_t{1} << 24, false), path, "in-memory driver");
+  std::vector<uint8_t> image;
+  {
+    Handle file(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), path, "create"), H5Fclose);
+    write_string_attribute(file.get(), "name", content.name, path);
+    write_string_attribute(file.get(), "source", content.source, path);
+    write_int_attribute(file.get(), "channels", content.train.channels, path);
+    write_int_attribute(file.get(), "height", content.train.height, path);
+    write_int_attribute(file.get(), "width", content.train.width, path);
+    write_split(file.get(), "train", content.train, path);
+    write_split(file.get(), "test", content.test, path);
+    check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), path, "flush");
+    const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
+    check(size, path, "file image size");
+    image.resize(static_cast<size_t>(size));
+    check(H5Fget_file_image(file.get(), image.data(), image.size()), path, "file image");
+  }
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
-  const std::string tmp = temporary_path(path);
-  try {
-    {
-      Handle file(check(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), tmp, "create"), H5Fclose);
-      write_string_attribute(file.get(), "name", content.name, tmp);
-      write_string_attribute(file.get(), "source", content.source, tmp);
-      write_int_attribute(file.get(), "channels", content.train.channels, tmp);
-      write_int_attribute(file.get(), "height", content.train.height, tmp);
-      write_int_attribute(file.get(), "width", content.train.width, tmp);
-      write_split(file.get(), "train", content.train, tmp);
-      write_split(file.get(), "test", content.test, tmp);
-      check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), tmp, "flush");
-    }
-    publish_file(path);
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw;
-  }
+  write_file_atomically(path, image);
 }
 
 }  // namespace vae
