@@ -8,13 +8,7 @@
 
 namespace vae {
 
-// The temporary name a writer should produce before publish_file.
-std::string temporary_path(const std::string& path);
-
-// fsyncs `temporary_path(path)` and renames it to `path`; removes the temporary on failure.
-void publish_file(const std::string& path);
-
-// Writes `bytes` to the temporary and publishes it.
+// Writes `bytes` to `<path>.tmp`, fsyncs it and renames it over `path`.
 void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes);
 
 }  // namespace vae

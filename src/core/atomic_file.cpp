@@ -29,27 +29,14 @@ bool write_all(int fd, const std::vector<uint8_t>& bytes) {
 
 }  // namespace
 
-std::string temporary_path(const std::string& path) { return path + ".tmp"; }
-
-void publish_file(const std::string& path) {
-  const std::string tmp = temporary_path(path);
-  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(path, tmp, std::strerror(errno));
-  const bool synced = ::fsync(fd) == 0;
-  const int sync_errno = errno;
-  ::close(fd);
-  if (!synced) fail(path, tmp, std::strerror(sync_errno));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail(path, tmp, std::strerror(errno));
-}
-
 void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes) {
-  const std::string tmp = temporary_path(path);
+  const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw UserError(path + ": cannot create " + tmp + " (" + std::strerror(errno) + ")");
-  const bool written = write_all(fd, bytes);
-  const int write_errno = errno;
-  if (::close(fd) != 0 || !written) fail(path, tmp, std::strerror(written ? errno : write_errno));
-  publish_file(path);
+  const bool durable = write_all(fd, bytes) && ::fsync(fd) == 0;
+  const int error = errno;
+  if (::close(fd) != 0 || !durable) fail(path, tmp, std::strerror(durable ? errno : error));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail(path, tmp, std::strerror(errno));
 }
 
 }  // namespace vae

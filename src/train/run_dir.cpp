@@ -7,7 +7,6 @@
 #include "vae/checkpoint.hpp"
 #include "vae/error.hpp"
 #include "vae/atomic_file.hpp"
-#include "vae/png_io.hpp"
 
 namespace vae {
 namespace {
