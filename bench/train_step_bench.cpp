@@ -1,14 +1,23 @@
-// One rank's training step and its parts, at the product's shapes (Fashion-MNIST on the 32×32
-// canvas, batch 64). Items are images: items_per_second is images per second.
+// One rank's hot path at the product's shapes (Fashion-MNIST on the 32×32 canvas, latent 16):
+// the training step, the forward pass, the loader, the evaluation passes, and rank 0's encoders.
+// Items are images (items_per_second = images per second) unless a benchmark says otherwise.
 //   build/bench/vae_bench --benchmark_min_time=2
-// Warm-up is untimed (Google Benchmark discards nothing by itself: the first iterations run
-// before the timed batch is sized), and intra-op threads are set by VAE_BENCH_THREADS (default 1).
+// Intra-op threads come from VAE_BENCH_THREADS (default 1). Google Benchmark runs a few untimed
+// iterations to size the timed batch, so the first (slow) step is never in a figure.
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 
 #include "vae/conv_vae.hpp"
+#include "vae/evaluator.hpp"
+#include "vae/gif_writer.hpp"
+#include "vae/loader.hpp"
 #include "vae/objective.hpp"
+#include "vae/pictures.hpp"
+#include "vae/png_io.hpp"
 
 namespace vae {
 namespace {
@@ -31,6 +40,14 @@ void set_threads() {
   torch::set_num_threads(threads ? std::atoi(threads) : 1);
 }
 
+// Random images in the dataset's layout: uint8 [n, 1, 28, 28].
+ImageSet random_images(int64_t n) {
+  ImageSet set{n, 1, 28, 28, {}, {}};
+  const auto pixels = torch::randint(0, 256, {n * 28 * 28}, torch::kUInt8);
+  set.pixels.assign(pixels.data_ptr<uint8_t>(), pixels.data_ptr<uint8_t>() + pixels.numel());
+  return set;
+}
+
 void BM_TrainStep(benchmark::State& state) {
   set_threads();
   Step s(state.range(0));
@@ -41,7 +58,7 @@ void BM_TrainStep(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_TrainStep)->Arg(64)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TrainStep)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond);
 
 void BM_Forward(benchmark::State& state) {
   set_threads();
@@ -51,6 +68,69 @@ void BM_Forward(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_Forward)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond);
+
+// One batch of 64 from a shard of 30,000 rows (a rank's half of Fashion-MNIST): gather + pad.
+void BM_LoaderBatch(benchmark::State& state) {
+  set_threads();
+  const int64_t rows = 30000, batch = 64;
+  Loader loader(random_images(rows), Loader::Options{ShardPlan{{0, rows}, batch, rows / batch}, {1, 32, 32}, Shuffle::kOn, 1, 0, torch::kCPU});
+  loader.start_epoch(1);
+  int64_t step = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(loader.batch(step++ % loader.steps_per_epoch()).data_ptr());
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+BENCHMARK(BM_LoaderBatch)->Unit(benchmark::kMicrosecond);
+
+// The test −ELBO pass over 1024 images, as the trainer runs it (batches of 256).
+void BM_EvaluateElbo(benchmark::State& state) {
+  set_threads();
+  ConvVae model({ModelKind::kConv, {1, 28, 28}, kLatent});
+  ImageSet images = random_images(1024);
+  const auto pixels = pixels_as_tensor(images);
+  const auto noise = test_noise_table(1024, kLatent, 1);
+  for (auto _ : state) benchmark::DoNotOptimize(evaluate_elbo(model, pixels, 0, noise, 1.0, 256, torch::kCPU).loss);
+  state.SetItemsProcessed(state.iterations() * 1024);
+}
+BENCHMARK(BM_EvaluateElbo)->Unit(benchmark::kMillisecond);
+
+// The importance-weighted NLL with K = 100 over 256 images, in batches of range(0) images (each
+// batch decodes 32 samples per image at a time). Items are decoder passes (images × K).
+void BM_ImportanceWeighted(benchmark::State& state) {
+  set_threads();
+  ConvVae model({ModelKind::kConv, {1, 28, 28}, kLatent});
+  const int64_t n = 256, samples = 100;
+  ImageSet images = random_images(n);
+  const auto pixels = pixels_as_tensor(images);
+  const auto eps = torch::randn({samples, n, kLatent});
+  for (auto _ : state) benchmark::DoNotOptimize(importance_weighted_sums(model, pixels, eps, state.range(0), torch::kCPU).loss);
+  state.SetItemsProcessed(state.iterations() * n * samples);
+}
+BENCHMARK(BM_ImportanceWeighted)->Arg(8)->Arg(256)->Unit(benchmark::kMillisecond);
+
+// Rank 0's encoders on the background writer: the 8×8 samples grid as PNG, and a 50-frame GIF
+// (the whole animation is rewritten every epoch). Items are frames.
+Image samples_grid() {
+  const auto probabilities = torch::rand({64, 1, 28, 28});
+  return grid_of(probabilities, 8);
+}
+
+void BM_PngEncode(benchmark::State& state) {
+  const Image grid = samples_grid();
+  const std::string path = "/tmp/vae_bench_" + std::to_string(::getpid()) + ".png";
+  for (auto _ : state) write_png(path, grid);
+  std::remove(path.c_str());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_PngEncode)->Unit(benchmark::kMillisecond);
+
+void BM_GifEncode(benchmark::State& state) {
+  const std::vector<Image> frames(static_cast<size_t>(state.range(0)), samples_grid());
+  const std::string path = "/tmp/vae_bench_" + std::to_string(::getpid()) + ".gif";
+  for (auto _ : state) write_gif(path, frames, 50);
+  std::remove(path.c_str());
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_GifEncode)->Arg(50)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace vae

@@ -37,6 +37,19 @@ class CorruptCheckpoint : public UserError {
   using UserError::UserError;
 };
 
+// What a checkpoint holds, copied onto the CPU at one moment of training, so that it can be
+// written by another thread while training goes on (see background_writer.hpp).
+struct CheckpointSnapshot {
+  std::shared_ptr<VaeModel> model;  // a CPU copy of the weights
+  std::vector<torch::Tensor> adam;  // exp_avg, exp_avg_sq, step per parameter, in parameter order
+  CheckpointState state;
+};
+
+// Copies the weights and Adam state (after at least one optimizer step). Training thread.
+CheckpointSnapshot snapshot_checkpoint(VaeModel& model, torch::optim::Adam& optimizer, CheckpointState state);
+// Serialises a snapshot and writes it atomically to `path`. Any thread.
+void write_checkpoint(const std::string& path, const CheckpointSnapshot& snapshot);
+// Both at once.
 void save_checkpoint(const std::string& path, VaeModel& model, torch::optim::Adam& optimizer, const CheckpointState& state);
 
 // Verifies the checksum, then loads the weights into `model` and, when given, the Adam state into

@@ -39,8 +39,9 @@ struct TrainConfig {
   int keep = 3;                    // checkpoints kept
   int iw_every = 5;                // epochs between importance-weighted NLL estimates (and one at the end)
   int64_t iw_samples = 100;        // K of the IW estimate
-  int64_t iw_subset = 1000;        // test rows it is measured on (the first ones)
+  int64_t iw_subset = 1000;        // test rows it is measured on, spread evenly over the split
   int gif_delay_cs = 50;           // GIF frame delay, 1/100 s
+  std::string results_path;        // append a RunSummary line here at the end (scaling studies); empty: none
   std::set<std::string> given;     // long names of the flags on the command line: on resume, the
                                    // checkpoint's configuration fills in every other setting
 };

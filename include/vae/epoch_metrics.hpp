@@ -15,7 +15,10 @@ struct EpochMetrics {
   double test_kl = 0;
   double test_iw_nll = 0;     // importance-weighted −log p(x), nats per image; 0 when not measured this epoch
   double images_per_s = 0;    // training images of every rank per second of the epoch
-  double epoch_s = 0;
+  double epoch_s = 0;         // the training loop of the slowest rank
+  double test_s = 0;          // the test −ELBO pass (slowest rank)
+  double iw_s = 0;            // the importance-weighted NLL pass (slowest rank); 0 when not measured
+  double outputs_s = 0;       // rank 0's time on the training path for checkpoint, metrics and pictures
   double elapsed_s = 0;
   double eta_s = 0;
   int world_size = 1;

@@ -31,9 +31,9 @@ struct LossTerms {
 
 LossTerms negative_elbo(VaeModel& model, const torch::Tensor& x, const torch::Tensor& eps);
 
-// −log p(x) ≈ −log (1/K Σ_k p(x|z_k) p(z_k) / q(z_k|x)), z_k ~ q(z|x), per image: [B].
-// Computed with a stable log-sum-exp; decodes at most `chunk` samples per image at a time.
-torch::Tensor importance_weighted_nll(VaeModel& model, const torch::Tensor& x, int64_t num_samples,
-                                      torch::Generator& generator, int64_t chunk = 32);
+// −log p(x) ≈ −log (1/K Σ_k p(x|z_k) p(z_k) / q(z_k|x)), z_k = μ + ε_k·σ ~ q(z|x), per image: [B].
+// `eps` is [K, B, latent] (K importance samples per image). Computed with a stable log-sum-exp;
+// decodes at most `chunk` samples per image at a time.
+torch::Tensor importance_weighted_nll(VaeModel& model, const torch::Tensor& x, const torch::Tensor& eps, int64_t chunk = 32);
 
 }  // namespace vae

@@ -17,6 +17,24 @@ inline constexpr int kPlotClasses = 10;
 constexpr int64_t kPlotWidth = 800;
 constexpr int64_t kPlotHeight = 600;
 
+// One named line of a line plot: a y value for each x.
+struct Series {
+  std::string name;
+  std::vector<double> y;
+};
+
+// Lines with markers against a shared x, with axis labels, a title and a legend; non-finite
+// points are left out. `y_from_zero`: the y axis starts at 0 and the legend sits at the bottom
+// right (ratios and efficiencies, whose lines run near the top). Throws UserError naming the file
+// on bad input (no x, a series of another length), a missing PLplot driver or a failed write.
+struct LinePlot {
+  std::string title, x_label, y_label;
+  std::vector<double> x;
+  std::vector<Series> series;
+  bool y_from_zero = false;
+};
+void plot_lines(const std::string& path, const LinePlot& plot);
+
 // −ELBO per epoch for the train and test splits (nats per image), as lines with markers, with
 // axis labels, a title and a legend. The three vectors are the same length (at least one epoch);
 // non-finite losses (a diverged step, an epoch without a test pass) are left out. Throws

@@ -43,4 +43,9 @@ ImageShape canvas_for(ModelKind kind, const ImageShape& image);
 
 std::shared_ptr<VaeModel> make_model(const ModelSpec& spec);
 
+// A copy of `model` with its own weights on the CPU, for another thread to read while `model`
+// trains. Draws the new model's initial weights from LibTorch's global generator before
+// overwriting them; no stream of a run uses that generator after start (seeds.hpp).
+std::shared_ptr<VaeModel> copy_to_cpu(VaeModel& model);
+
 }  // namespace vae

@@ -49,7 +49,9 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--iw-samples", c.iw_samples, "importance samples K per image")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses (the first ones)")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses, spread evenly over the test split")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--results", c.results_path,
+                 "append one JSON line of this run's timings to FILE at the end (scaling studies; format in bench/README.md)");
   app.add_option("--gif-delay", c.gif_delay_cs, "delay between GIF frames, in 1/100 s")->capture_default_str()->check(CLI::Range(1, 65535));
 }
 
@@ -61,7 +63,7 @@ void add_evaluate_flags(CLI::App& app, EvaluateConfig& c) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--iw-samples", c.iw_samples, "importance samples K per image")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses (the first ones)")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses, spread evenly over the test split")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--threads", c.threads, "intra-op threads per rank")->check(CLI::PositiveNumber);
   app.add_option("--seed", c.seed, "seeds the noise of the estimates")->capture_default_str();
 }

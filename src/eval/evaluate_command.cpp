@@ -58,10 +58,10 @@ void run_evaluate(const Runtime& runtime, const EvaluateConfig& config) {
   const auto noise = test_noise_table(info.test_rows, model.spec().latent_dim,
                                       derive_seed({static_cast<uint64_t>(Stream::kTestNoise), trained_with<uint64_t>(loaded, "seed", 1)}));
   const ElboSums elbo = evaluate_elbo(model, pixels, rows.begin, noise, trained_with(loaded, "beta", 1.0), kBatch, torch::kCPU);
-  auto generator = at::detail::createCPUGenerator(
-      derive_seed({static_cast<uint64_t>(Stream::kImportanceSamples), config.seed, static_cast<uint64_t>(runtime.rank())}));
-  const int64_t iw_rows = rows_within_subset(rows.begin, rows.end, config.iw_subset);
-  const ElboSums iw = importance_weighted_sums(model, pixels.narrow(0, 0, iw_rows), config.iw_samples, generator, kBatch, torch::kCPU);
+  // The training run's importance samples, so that the estimate matches the one training printed.
+  const ElboSums iw = importance_weighted_on_shard(
+      model, pixels, rows, info.test_rows, config.iw_subset, config.iw_samples,
+      derive_seed({static_cast<uint64_t>(Stream::kImportanceSamples), trained_with<uint64_t>(loaded, "seed", 1)}), kImportanceBatch, torch::kCPU);
   std::vector<double> sums{elbo.loss, elbo.kl, elbo.images, iw.loss, iw.images};
   runtime.allreduce_sum(sums);
 
@@ -70,7 +70,7 @@ void run_evaluate(const Runtime& runtime, const EvaluateConfig& config) {
     const double nelbo = sums[0] / sums[2], kl = sums[1] / sums[2], nll = sums[3] / sums[4];
     std::printf("checkpoint   %s (epoch %d)\n", config.checkpoint.c_str(), loaded.state.epoch);
     std::printf("test ELBO    %.2f nats per image (−ELBO %.2f, KL %.2f) over %.0f test images\n", -nelbo, nelbo, kl, sums[2]);
-    std::printf("test NLL     %.2f nats per image, importance-weighted, K = %lld, over the first %.0f test images\n", nll,
+    std::printf("test NLL     %.2f nats per image, importance-weighted, K = %lld, over %.0f test images spread over the split\n", nll,
                 static_cast<long long>(config.iw_samples), sums[4]);
     const std::string out = config.out_dir.empty() ? beside_run(config.checkpoint, "evaluation") : config.out_dir;
     fs::create_directories(out);

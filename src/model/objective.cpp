@@ -34,18 +34,16 @@ LossTerms negative_elbo(VaeModel& model, const torch::Tensor& x, const torch::Te
   return {reconstruction_nll(pass.logits, x, model.spec().image), kl_to_standard_normal(pass.mu, pass.log_var)};
 }
 
-torch::Tensor importance_weighted_nll(VaeModel& model, const torch::Tensor& x, int64_t num_samples, torch::Generator& generator,
-                                      int64_t chunk) {
+torch::Tensor importance_weighted_nll(VaeModel& model, const torch::Tensor& x, const torch::Tensor& eps, int64_t chunk) {
   torch::NoGradGuard no_grad;
   const auto posterior = model.encode(x);
-  const int64_t batch = x.size(0), latent = posterior.mu.size(1);
+  const int64_t num_samples = eps.size(0), batch = x.size(0), latent = posterior.mu.size(1);
+  TORCH_CHECK(eps.dim() == 3 && eps.size(1) == batch && eps.size(2) == latent, "importance_weighted_nll: eps must be [K, B, latent]");
   const auto std_dev = torch::exp(0.5 * posterior.log_var);
   std::vector<torch::Tensor> log_weights;  // each [k, B]
   for (int64_t start = 0; start < num_samples; start += chunk) {
     const int64_t k = std::min(chunk, num_samples - start);
-    // Drawn on the CPU (where the generator lives), then moved to the model's device.
-    const auto eps = torch::randn({k, batch, latent}, generator, torch::kFloat32).to(posterior.mu.device());
-    const auto z = posterior.mu.unsqueeze(0) + eps * std_dev.unsqueeze(0);                 // [k, B, L]
+    const auto z = posterior.mu.unsqueeze(0) + eps.narrow(0, start, k).to(posterior.mu.device()) * std_dev.unsqueeze(0);  // [k, B, L]
     const auto logits = model.decode_logits(z.reshape({k * batch, latent}));
     const auto targets = x.unsqueeze(0).expand({k, -1, -1, -1, -1}).reshape(logits.sizes());
     const auto log_px_given_z = -reconstruction_nll(logits, targets, model.spec().image).view({k, batch});

@@ -23,4 +23,16 @@ std::shared_ptr<VaeModel> make_model(const ModelSpec& spec) {
   return std::make_shared<ConvVae>(spec);
 }
 
+std::shared_ptr<VaeModel> copy_to_cpu(VaeModel& model) {
+  auto copy = make_model(model.spec());
+  torch::NoGradGuard no_grad;
+  const auto from = model.parameters();
+  const auto to = copy->parameters();
+  for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
+  const auto from_buffers = model.buffers();
+  const auto to_buffers = copy->buffers();
+  for (size_t i = 0; i < from_buffers.size(); ++i) to_buffers[i].copy_(from_buffers[i]);
+  return copy;
+}
+
 }  // namespace vae

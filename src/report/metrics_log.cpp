@@ -10,7 +10,8 @@ std::string to_json_line(const EpochMetrics& m) {
   nlohmann::json line = {
       {"epoch", m.epoch},         {"epochs", m.epochs},       {"step", m.step},           {"train_loss", m.train_loss},
       {"train_kl", m.train_kl},   {"test_loss", m.test_loss}, {"test_kl", m.test_kl},     {"images_per_s", m.images_per_s},
-      {"epoch_s", m.epoch_s},     {"elapsed_s", m.elapsed_s}, {"world_size", m.world_size},
+      {"epoch_s", m.epoch_s},     {"test_s", m.test_s},       {"iw_s", m.iw_s},           {"outputs_s", m.outputs_s},
+      {"elapsed_s", m.elapsed_s}, {"world_size", m.world_size},
   };
   if (m.test_iw_nll > 0) line["test_iw_nll"] = m.test_iw_nll;
   return line.dump();
@@ -29,6 +30,9 @@ EpochMetrics metrics_from_json_line(const std::string& text) {
   m.test_iw_nll = line.value("test_iw_nll", 0.0);
   m.images_per_s = line.value("images_per_s", 0.0);
   m.epoch_s = line.value("epoch_s", 0.0);
+  m.test_s = line.value("test_s", 0.0);
+  m.iw_s = line.value("iw_s", 0.0);
+  m.outputs_s = line.value("outputs_s", 0.0);
   m.elapsed_s = line.value("elapsed_s", 0.0);
   m.world_size = line.value("world_size", 1);
   return m;

@@ -160,23 +160,41 @@ void draw_class_legend(const std::vector<Points>& classes) {
 
 }  // namespace
 
+void plot_lines(const std::string& path, const LinePlot& plot) {
+  require(!plot.x.empty() && !plot.series.empty(), path + ": a line plot needs at least one x value and one series");
+  std::vector<Points> lines;
+  std::vector<const std::vector<PLFLT>*> xs, ys;
+  std::vector<const char*> names;
+  std::vector<PLINT> colours;
+  for (const Series& series : plot.series) {
+    require(series.y.size() == plot.x.size(), path + ": series '" + series.name + "' needs one value per x");
+    lines.push_back(finite_points(plot.x, series.y));
+    names.push_back(series.name.c_str());
+    colours.push_back(kFirstSeries + static_cast<PLINT>(colours.size()));
+  }
+  for (const Points& points : lines) {
+    xs.push_back(&points.x);
+    ys.push_back(&points.y);
+  }
+  const Range x = padded_range(xs);
+  Range y = padded_range(ys);
+  if (plot.y_from_zero) y.low = 0;
+  write_png(path, render(path, [&] {
+              plcol0(kInk);
+              plenv(x.low, x.high, y.low, y.high, 0, 0);
+              pllab(plot.x_label.c_str(), plot.y_label.c_str(), plot.title.c_str());
+              plwidth(2.0);
+              for (size_t i = 0; i < lines.size(); ++i) draw_line(lines[i], colours[i]);
+              draw_legend(names, colours, PL_LEGEND_LINE | PL_LEGEND_SYMBOL,
+                          (plot.y_from_zero ? PL_POSITION_BOTTOM : PL_POSITION_TOP) | PL_POSITION_RIGHT | PL_POSITION_INSIDE);
+            }));
+}
+
 void plot_loss_curves(const std::string& path, const std::vector<double>& epochs, const std::vector<double>& train,
                       const std::vector<double>& test) {
   require(!epochs.empty() && train.size() == epochs.size() && test.size() == epochs.size(),
           path + ": loss curves need one train and one test loss per epoch");
-  const Points train_points = finite_points(epochs, train), test_points = finite_points(epochs, test);
-  const Range x = padded_range({&train_points.x, &test_points.x});
-  const Range y = padded_range({&train_points.y, &test_points.y});
-  write_png(path, render(path, [&] {
-              plcol0(kInk);
-              plenv(x.low, x.high, y.low, y.high, 0, 0);
-              pllab("epoch", "−ELBO (nats per image)", "Loss per epoch");
-              plwidth(2.0);
-              draw_line(train_points, kFirstSeries);
-              draw_line(test_points, kFirstSeries + 1);
-              draw_legend({"train", "test"}, {kFirstSeries, kFirstSeries + 1}, PL_LEGEND_LINE | PL_LEGEND_SYMBOL,
-                          PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_INSIDE);
-            }));
+  plot_lines(path, LinePlot{"Loss per epoch", "epoch", "−ELBO (nats per image)", epochs, {{"train", train}, {"test", test}}, false});
 }
 
 void plot_latent_scatter(const std::string& path, const std::vector<float>& x, const std::vector<float>& y,

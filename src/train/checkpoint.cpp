@@ -111,17 +111,27 @@ void load_verified(const std::string& path, Loaded& loaded, VaeModel& model) {
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, VaeModel& model, torch::optim::Adam& optimizer, const CheckpointState& state) {
-  const std::string metadata = metadata_json(state);
-  std::vector<torch::Tensor> adam;
+CheckpointSnapshot snapshot_checkpoint(VaeModel& model, torch::optim::Adam& optimizer, CheckpointState state) {
+  CheckpointSnapshot snapshot{copy_to_cpu(model), {}, std::move(state)};
   for (const auto& p : model.parameters()) {
     const auto found = optimizer.state().find(adam_key(p));
     TORCH_INTERNAL_ASSERT(found != optimizer.state().end(), "checkpoint before the first optimizer step");
     const auto& s = static_cast<const torch::optim::AdamParamState&>(*found->second);
-    adam.push_back(s.exp_avg());
-    adam.push_back(s.exp_avg_sq());
-    adam.push_back(int64_tensor(s.step()));
+    snapshot.adam.push_back(s.exp_avg().to(torch::kCPU, /*non_blocking=*/false, /*copy=*/true));
+    snapshot.adam.push_back(s.exp_avg_sq().to(torch::kCPU, /*non_blocking=*/false, /*copy=*/true));
+    snapshot.adam.push_back(int64_tensor(s.step()));
   }
+  return snapshot;
+}
+
+void save_checkpoint(const std::string& path, VaeModel& model, torch::optim::Adam& optimizer, const CheckpointState& state) {
+  write_checkpoint(path, snapshot_checkpoint(model, optimizer, state));
+}
+
+void write_checkpoint(const std::string& path, const CheckpointSnapshot& snapshot) {
+  VaeModel& model = *snapshot.model;
+  const std::vector<torch::Tensor>& adam = snapshot.adam;
+  const std::string metadata = metadata_json(snapshot.state);
   std::vector<torch::Tensor> hashed = model.parameters();
   hashed.insert(hashed.end(), adam.begin(), adam.end());
 

@@ -6,9 +6,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
+#include "vae/background_writer.hpp"
 #include "vae/checkpoint.hpp"
 #include "vae/error.hpp"
 #include "vae/evaluator.hpp"
@@ -20,6 +23,7 @@
 #include "vae/progress.hpp"
 #include "vae/run_dir.hpp"
 #include "vae/run_reporter.hpp"
+#include "vae/run_summary.hpp"
 #include "vae/seeds.hpp"
 #include "vae/train_setup.hpp"
 
@@ -29,6 +33,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Runs an evaluation pass and records its wall time in the result.
+template <typename Pass>
+ElboSums timed(Pass pass) {
+  const auto start = Clock::now();
+  ElboSums sums = pass();
+  sums.seconds = seconds_since(start);
+  return sums;
+}
 
 constexpr int64_t kEvalBatch = 256;
 constexpr int64_t kReconstructionImages = 32;
@@ -127,6 +140,7 @@ class Trainer {
     const int64_t steps = config_.max_steps > 0 ? std::min(config_.max_steps, data_.plan.steps_per_epoch) : data_.plan.steps_per_epoch;
     std::unique_ptr<MetricsLog> metrics_log;
     std::unique_ptr<RunReporter> reporter;
+    std::unique_ptr<BackgroundWriter> writer;  // declared last: joined before the two above go
     runtime_.all_or_none([&] {
       if (!runtime_.is_root()) return;
       std::printf("vae_dist: training\n%s", configuration_table(runtime_, config_, run_dir_, data_, threads_, device_, comm_->name(),
@@ -136,6 +150,7 @@ class Trainer {
       metrics_log = std::make_unique<MetricsLog>((std::filesystem::path(run_dir_) / "metrics.jsonl").string());
       for (const auto& m : history_) metrics_log->write(m);  // the resumed history, then this session's epochs
       reporter = make_reporter();
+      writer = std::make_unique<BackgroundWriter>();
     });
     ProgressLine progress(config_.epochs, steps, runtime_.is_root(), runtime_.world_size() == 1 && isatty(STDOUT_FILENO));
     const double elapsed_before = history_.empty() ? 0.0 : history_.back().elapsed_s;
@@ -143,22 +158,28 @@ class Trainer {
     for (int epoch = first_epoch_; epoch <= config_.epochs; ++epoch) {
       const TrainSums train = train_epoch(epoch, steps, progress);
       step_count_ += steps;
-      const ElboSums test = evaluate_elbo(*model_, test_pixels_, data_.test_rows.begin, test_noise_, config_.beta, kEvalBatch, device_);
+      const ElboSums test = timed([&] { return evaluate_elbo(*model_, test_pixels_, data_.test_rows.begin, test_noise_, config_.beta, kEvalBatch, device_); });
       const bool measure_iw = epoch % config_.iw_every == 0 || epoch == config_.epochs;
-      const ElboSums iw = measure_iw ? importance_weighted() : ElboSums{};
+      const ElboSums iw = measure_iw ? timed([&] { return importance_weighted(); }) : ElboSums{};
       check_replicas_agree(runtime_, model_->parameters());
       const double session_s = seconds_since(start);
       history_.push_back(reduce(epoch, train, test, iw, elapsed_before + session_s));
       history_.back().eta_s = session_s / (epoch - first_epoch_ + 1) * (config_.epochs - epoch);
-      runtime_.all_or_none([&] {  // a full disk on rank 0 stops every rank cleanly
+      runtime_.all_or_none([&] {  // a write that failed in the background (a full disk) stops every rank here
         if (!runtime_.is_root()) return;
+        writer->rethrow_failure();
         progress.epoch_end(history_.back());
-        metrics_log->write(history_.back());
-        if (epoch % config_.checkpoint_every == 0 || epoch == config_.epochs) save(epoch);
+        hand_off_outputs(*writer, *metrics_log, *reporter, epoch);
       });
-      if (runtime_.is_root()) draw_pictures(*reporter, epoch);
     }
-    if (runtime_.is_root()) std::printf("vae_dist: done; outputs in %s\n", run_dir_.c_str());
+    const int nodes = static_cast<int>(count_across_ranks(runtime_.local_rank() == 0));
+    runtime_.all_or_none([&] {  // the last files are on disk before anyone reports success
+      if (!runtime_.is_root()) return;
+      writer->drain();
+      writer->rethrow_failure();
+      if (!config_.results_path.empty()) append_line(config_.results_path, to_json_line(summary(nodes)));
+      std::printf("vae_dist: done; outputs in %s\n", run_dir_.c_str());
+    });
   }
 
  private:
@@ -182,13 +203,28 @@ class Trainer {
                                          test_pixels_.narrow(0, 0, recon), test_pixels_.narrow(0, 0, scatter), labels, first_epoch_ - 1);
   }
 
-  // Pictures are for people: one that cannot be drawn is reported, and training goes on.
-  void draw_pictures(RunReporter& reporter, int epoch) {
-    try {
-      reporter.epoch_end(*model_, epoch, history_);
-    } catch (const std::exception& error) {
-      std::fprintf(stderr, "vae_dist: warning: pictures of epoch %d not written: %s\n", epoch, error.what());
-    }
+  // Rank 0: copies what the epoch's files need and queues their writing on the background
+  // thread, so the other ranks never wait for a PNG encoder or an fsync. Pictures are for people:
+  // one that cannot be drawn is a warning; a checkpoint or metrics line that cannot be written
+  // stops the run (at the next epoch's check, or at the end).
+  void hand_off_outputs(BackgroundWriter& writer, MetricsLog& metrics_log, RunReporter& reporter, int epoch) {
+    const auto start = Clock::now();
+    const bool checkpoint_due = epoch % config_.checkpoint_every == 0 || epoch == config_.epochs;
+    CheckpointState state{epoch, step_count_, config_json(config_, data_.info, runtime_.world_size()), data_.info.path, data_.fingerprint,
+                          history_};
+    auto snapshot = std::make_shared<CheckpointSnapshot>(checkpoint_due ? snapshot_checkpoint(*model_, *optimizer_, std::move(state))
+                                                                        : CheckpointSnapshot{copy_to_cpu(*model_), {}, std::move(state)});
+    history_.back().outputs_s = seconds_since(start);  // what rank 0's files cost the training path now
+    writer.enqueue("metrics of epoch " + std::to_string(epoch), [&metrics_log, m = history_.back()] { metrics_log.write(m); },
+                   BackgroundWriter::Failure::kStopsRun);
+    if (checkpoint_due)
+      writer.enqueue("checkpoint of epoch " + std::to_string(epoch), [this, snapshot, epoch] {
+        write_checkpoint(checkpoint_path(run_dir_, epoch), *snapshot);
+        prune_checkpoints(run_dir_, config_.keep);
+      }, BackgroundWriter::Failure::kStopsRun);
+    writer.enqueue("pictures of epoch " + std::to_string(epoch),
+                   [&reporter, snapshot, epoch] { reporter.epoch_end(*snapshot->model, epoch, snapshot->state.history); },
+                   BackgroundWriter::Failure::kWarns);
   }
 
   TrainSums train_epoch(int epoch, int64_t steps, ProgressLine& progress) {
@@ -221,18 +257,51 @@ class Trainer {
     return sums;
   }
 
-  // −log p(x) by importance sampling over this rank's part of the first --iw-subset test rows.
+  // −log p(x) by importance sampling over this rank's share of the --iw-subset test rows.
   ElboSums importance_weighted() {
-    auto generator = at::detail::createCPUGenerator(
-        derive_seed({static_cast<uint64_t>(Stream::kImportanceSamples), config_.seed, static_cast<uint64_t>(runtime_.rank())}));
-    const int64_t rows = rows_within_subset(data_.test_rows.begin, data_.test_rows.end, config_.iw_subset);
-    return importance_weighted_sums(*model_, test_pixels_.narrow(0, 0, rows), config_.iw_samples, generator, kEvalBatch, device_);
+    return importance_weighted_on_shard(*model_, test_pixels_, data_.test_rows, data_.info.test_rows, config_.iw_subset, config_.iw_samples,
+                                        derive_seed({static_cast<uint64_t>(Stream::kImportanceSamples), config_.seed}), kImportanceBatch, device_);
+  }
+
+  double count_across_ranks(bool yes) const {
+    std::vector<double> count{yes ? 1.0 : 0.0};
+    runtime_.allreduce_sum(count);
+    return count[0];
+  }
+
+  // This session's epochs as one line for scaling studies (see run_summary.hpp).
+  RunSummary summary(int nodes) const {
+    RunSummary s;
+    s.ranks = runtime_.world_size();
+    s.nodes = nodes;
+    s.threads = threads_;
+    s.per_rank_batch = data_.plan.batch;
+    s.global_batch = data_.plan.batch * runtime_.world_size();
+    s.steps_per_epoch = config_.max_steps > 0 ? std::min(config_.max_steps, data_.plan.steps_per_epoch) : data_.plan.steps_per_epoch;
+    double images = 0;
+    for (const EpochMetrics& m : history_) {
+      if (m.epoch < first_epoch_) continue;
+      ++s.epochs;
+      s.train_s += m.epoch_s;
+      s.test_s += m.test_s;
+      s.iw_s += m.iw_s;
+      images += m.images_per_s * m.epoch_s;
+    }
+    s.images_per_s = s.train_s > 0 ? images / s.train_s : 0;
+    s.process_s = process_seconds();
+    s.host = runtime_.host();
+    s.cores = static_cast<int>(std::thread::hardware_concurrency());
+    s.oversubscribed = runtime_.local_size() * threads_ > s.cores;
+    const char* label = std::getenv("VAE_RESULTS_LABEL");
+    s.label = label ? label : "";
+    return s;
   }
 
   EpochMetrics reduce(int epoch, const TrainSums& train, const ElboSums& test, const ElboSums& iw, double elapsed) const {
     std::vector<double> sums{train.loss, train.kl, train.images, test.loss, test.kl, test.images, iw.loss, iw.images};
     runtime_.allreduce_sum(sums);
     const double slowest = runtime_.allreduce_max(train.seconds);  // the epoch lasts as long as its slowest rank
+    const double test_s = runtime_.allreduce_max(test.seconds), iw_s = runtime_.allreduce_max(iw.seconds);
     EpochMetrics m;
     m.epoch = epoch;
     m.epochs = config_.epochs;
@@ -244,16 +313,11 @@ class Trainer {
     m.test_iw_nll = sums[7] > 0 ? sums[6] / sums[7] : 0.0;
     m.images_per_s = sums[2] / slowest;
     m.epoch_s = slowest;
+    m.test_s = test_s;
+    m.iw_s = iw_s;
     m.elapsed_s = elapsed;
     m.world_size = runtime_.world_size();
     return m;
-  }
-
-  void save(int epoch) {
-    CheckpointState state{epoch, step_count_, config_json(config_, data_.info, runtime_.world_size()), data_.info.path, data_.fingerprint,
-                          history_};
-    save_checkpoint(checkpoint_path(run_dir_, epoch), *model_, *optimizer_, state);
-    prune_checkpoints(run_dir_, config_.keep);
   }
 
   const Runtime& runtime_;

@@ -158,6 +158,27 @@ TEST(DataParallel, ShardedTestLossEqualsTheWholeSetOnOneProcess) {
   EXPECT_NEAR(sums[0] / sums[1], all.loss / all.images, 1e-6 * all.loss / all.images);
 }
 
+TEST(DataParallel, ShardedImportanceWeightedNllEqualsOneProcessAndSplitsTheWorkEvenly) {
+  SharedDataset data(100, 251);
+  const DatasetInfo info = read_dataset_info(data.path());
+  auto model = fresh_model();
+  const int64_t subset = 40, samples = 8, batch = 16;
+  const RowRange rows = shard_rows(info.test_rows, rt().world_size(), rt().rank());
+  ImageSet shard = read_shard(info, Split::kTest, rows);
+  const ElboSums mine = importance_weighted_on_shard(*model, pixels_as_tensor(shard), rows, info.test_rows, subset, samples, 5, batch, torch::kCPU);
+  // Every rank evaluates its even share of the subset (the old scheme gave it all to rank 0).
+  const double share = static_cast<double>(subset) / rt().world_size();
+  EXPECT_LE(std::abs(mine.images - share), 1.0) << "rank " << rt().rank() << " evaluated " << mine.images;
+  std::vector<double> sums{mine.loss, mine.images};
+  rt().allreduce_sum(sums);
+  ImageSet whole = read_shard(info, Split::kTest, {0, info.test_rows});
+  const RowRange all_rows{0, info.test_rows};
+  const ElboSums all = importance_weighted_on_shard(*model, pixels_as_tensor(whole), all_rows, info.test_rows, subset, samples, 5, batch, torch::kCPU);
+  EXPECT_EQ(sums[1], static_cast<double>(subset));
+  // The same images with the same ε: equal up to the order of the double-precision sum.
+  EXPECT_NEAR(sums[0] / sums[1], all.loss / all.images, 1e-6 * all.loss / all.images);
+}
+
 TEST(DataParallel, AFailureOnOneRankReachesEveryRankWithItsMessage) {
   const int culprit = rt().world_size() - 1;
   try {

@@ -53,13 +53,13 @@ TEST(Objective, ImportanceWeightedBoundIsTighterThanTheElbo) {
     const auto terms = negative_elbo(model, x, torch::randn({6, 4}, generator, torch::kFloat32));
     elbo += terms.per_image(1.0) / draws;
   }
-  const auto iw = importance_weighted_nll(model, x, 500, generator);
+  const auto iw = importance_weighted_nll(model, x, torch::randn({500, 6, 4}, generator, torch::kFloat32));
   ASSERT_EQ(iw.sizes(), (std::vector<int64_t>{6}));
   EXPECT_TRUE(torch::isfinite(iw).all().item<bool>());
   EXPECT_TRUE((iw < elbo).all().item<bool>()) << "IW " << iw << " ELBO " << elbo;
   // With one sample the estimate is an unbiased draw of the ELBO: close to it on average.
   torch::Tensor one = torch::zeros({6});
-  for (int i = 0; i < draws; ++i) one += importance_weighted_nll(model, x, 1, generator) / draws;
+  for (int i = 0; i < draws; ++i) one += importance_weighted_nll(model, x, torch::randn({1, 6, 4}, generator, torch::kFloat32)) / draws;
   EXPECT_LT(((one - elbo).abs() / elbo).max().item<float>(), 0.01);
 }
 
@@ -73,7 +73,7 @@ TEST(Objective, LogSumExpStaysFiniteForLargeImages) {
   }
   auto generator = at::detail::createCPUGenerator(2);
   const auto x = torch::zeros({2, 1, 32, 32});
-  const auto iw = importance_weighted_nll(model, x, 50, generator);
+  const auto iw = importance_weighted_nll(model, x, torch::randn({50, 2, 2}, generator, torch::kFloat32));
   EXPECT_TRUE(torch::isfinite(iw).all().item<bool>());
   EXPECT_GT(iw.min().item<float>(), 1000.0);
 }

@@ -1,0 +1,66 @@
+// Draws bench/scaling.py's efficiency table as a PNG with the project's PLplot writer:
+//   vae_scaling_plot scaling.csv scaling.png
+// The CSV's header names the columns; the plot takes `ranks` as x and every column whose name
+// ends in `_efficiency` as a line (strong/weak × training loop/whole process).
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "vae/plot.hpp"
+
+namespace {
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> cells;
+  std::stringstream in(line);
+  for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
+  return cells;
+}
+
+bool ends_with(const std::string& text, const std::string& tail) {
+  return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: vae_scaling_plot SCALING.csv OUT.png\n");
+    return 2;
+  }
+  try {
+    std::ifstream csv(argv[1]);
+    std::string line;
+    if (!std::getline(csv, line)) throw std::runtime_error(std::string(argv[1]) + ": empty or unreadable");
+    const std::vector<std::string> header = split(line);
+    vae::LinePlot plot{"Scaling efficiency", "ranks", "efficiency (1 = ideal)", {}, {}, true};
+    std::vector<size_t> columns;
+    size_t ranks_column = header.size();
+    for (size_t c = 0; c < header.size(); ++c) {
+      if (header[c] == "ranks") ranks_column = c;
+      if (ends_with(header[c], "_efficiency")) {
+        columns.push_back(c);
+        plot.series.push_back({header[c].substr(0, header[c].size() - std::string("_efficiency").size()), {}});
+      }
+    }
+    if (ranks_column == header.size() || columns.empty())
+      throw std::runtime_error(std::string(argv[1]) + ": needs a 'ranks' column and at least one '*_efficiency' column");
+    while (std::getline(csv, line)) {
+      const std::vector<std::string> cells = split(line);
+      if (cells.size() != header.size()) continue;
+      plot.x.push_back(std::stod(cells[ranks_column]));
+      for (size_t k = 0; k < columns.size(); ++k) {
+        const std::string& cell = cells[columns[k]];
+        plot.series[k].y.push_back(cell.empty() ? NAN : std::stod(cell));
+      }
+    }
+    vae::plot_lines(argv[2], plot);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "vae_scaling_plot: error: %s\n", error.what());
+    return 1;
+  }
+  return 0;
+}
