@@ -4,12 +4,12 @@ and for the whole process (start-up, evaluation with the default settings, outpu
 
   strong efficiency = T1 / (N · TN)    weak efficiency = T1 / TN
 
-Every run appends the line `vae_dist --results` writes (include/vae/run_summary.hpp), labelled
+Each configuration runs --rounds times (interleaved; medians reported). Every run appends the line `vae_dist --results` writes (include/vae/run_summary.hpp), labelled
 strong or weak; the table is computed from those lines only, so the lines of a Slurm scaling
 array (slurm/) print the same table:
 
   /usr/bin/python3 bench/scaling.py [--max-ranks N] [--oversubscribe-to M] [--per-rank-batch 64]
-                                    [--weak-steps 200] [--data FILE] [--out DIR]
+                                    [--weak-steps 200] [--rounds 2] [--data FILE] [--out DIR]
   /usr/bin/python3 bench/scaling.py --from results.jsonl [--out DIR]     (table only, no runs)
 
 Writes DIR/results.jsonl, DIR/scaling.csv and DIR/scaling.png (default DIR: bench_results/).
@@ -21,7 +21,7 @@ import json
 import os
 import tempfile
 
-from bench_common import DEFAULT_DATA, SCALING_PLOT, VAE_DIST, mpirun, print_table, require_built, run
+from bench_common import DEFAULT_DATA, SCALING_PLOT, VAE_DIST, median, mpirun, print_table, require_built, run
 
 
 def rank_counts(max_ranks):
@@ -37,21 +37,37 @@ def rank_counts(max_ranks):
 def measure(args, results, scratch):
     per_rank = args.per_rank_batch
     largest = args.max_ranks
-    for ranks in rank_counts(max(args.max_ranks, args.oversubscribe_to)):
-        common = [VAE_DIST, "--data", args.data, "--force", "--epochs", "1", "--threads", "1", "--results", results]
-        if ranks <= largest:  # strong: the global batch of the largest regular run, split N ways
-            run(mpirun(ranks, common + ["--out", tempfile.mkdtemp(dir=scratch), "--global-batch-size", str(per_rank * largest)]),
-                env={"VAE_RESULTS_LABEL": "strong"})
-        run(mpirun(ranks, common + ["--out", tempfile.mkdtemp(dir=scratch), "--batch-size", str(per_rank),
-                                    "--max-steps", str(args.weak_steps)]), env={"VAE_RESULTS_LABEL": "weak"})
-        print(f"measured {ranks} rank(s)", flush=True)
+    for round_index in range(args.rounds):  # rounds interleave, so each configuration sees the machine in every state
+        for ranks in rank_counts(max(args.max_ranks, args.oversubscribe_to)):
+            common = [VAE_DIST, "--data", args.data, "--force", "--epochs", "1", "--threads", "1", "--results", results]
+            if ranks <= largest:  # strong: the global batch of the largest regular run, split N ways
+                run(mpirun(ranks, common + ["--out", tempfile.mkdtemp(dir=scratch), "--global-batch-size", str(per_rank * largest)]),
+                    env={"VAE_RESULTS_LABEL": "strong"})
+            run(mpirun(ranks, common + ["--out", tempfile.mkdtemp(dir=scratch), "--batch-size", str(per_rank),
+                                        "--max-steps", str(args.weak_steps)]), env={"VAE_RESULTS_LABEL": "weak"})
+            print(f"round {round_index + 1}: measured {ranks} rank(s)", flush=True)
+
+
+def medians(lines):
+    """One line per rank count, its times and rate the medians of the repeated runs, sorted by ranks."""
+    by_ranks = {}
+    for line in lines:
+        by_ranks.setdefault(line["ranks"], []).append(line)
+    merged = []
+    for ranks in sorted(by_ranks):
+        runs = by_ranks[ranks]
+        line = dict(runs[0], runs=len(runs))
+        for key in ("train_s", "process_s", "images_per_s"):
+            line[key] = median([run_line[key] for run_line in runs])
+        merged.append(line)
+    return merged
 
 
 def table(results, out_dir):
     lines = [json.loads(line) for line in open(results) if line.strip()]
     rows, efficiency = [], {}
     for study in ("strong", "weak"):
-        runs = sorted((line for line in lines if line.get("label") == study), key=lambda line: line["ranks"])
+        runs = medians([line for line in lines if line.get("label") == study])
         if not runs:
             continue
         base = runs[0]
@@ -61,15 +77,15 @@ def table(results, out_dir):
             train_eff = base["train_s"] / (scale * line["train_s"])
             process_eff = base["process_s"] / (scale * line["process_s"])
             efficiency.setdefault(line["ranks"], {})[study] = (train_eff, process_eff)
-            rows.append([study, line["ranks"], line["nodes"], line["global_batch"], line["epochs"] * line["steps_per_epoch"],
+            rows.append([study, line["ranks"], line["nodes"], line["global_batch"], line["epochs"] * line["steps_per_epoch"], line["runs"],
                          f"{line['train_s']:.1f}", f"{line['process_s']:.1f}", f"{line['images_per_s']:.0f}",
                          f"{train_eff:.2f}", f"{process_eff:.2f}", "yes" if line["oversubscribed"] else ""])
     print_table(f"vae_dist scaling ({results}; efficiency against the smallest run of each study)",
-                ["study", "ranks", "nodes", "global batch", "steps", "train s", "process s", "images/s", "eff. train",
+                ["study", "ranks", "nodes", "global batch", "steps", "runs", "train s", "process s", "images/s", "eff. train",
                  "eff. process", "oversubscribed"], rows)
     csv_path = os.path.join(out_dir, "scaling.csv")
     with open(csv_path, "w", newline="") as f:
-        writer = csv.writer(f)
+        writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["ranks", "strong_train_efficiency", "strong_process_efficiency", "weak_train_efficiency",
                          "weak_process_efficiency"])
         for ranks in sorted(efficiency):
@@ -88,6 +104,7 @@ def main():
     parser.add_argument("--max-ranks", type=int, default=os.cpu_count(), help="largest regular run (default: the cores)")
     parser.add_argument("--oversubscribe-to", type=int, default=0, help="also weak-scale up to this many ranks, oversubscribed")
     parser.add_argument("--per-rank-batch", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each configuration (medians are reported)")
     parser.add_argument("--weak-steps", type=int, default=200, help="steps per rank of each weak-scaling run")
     parser.add_argument("--data", default=DEFAULT_DATA)
     parser.add_argument("--out", default="bench_results")

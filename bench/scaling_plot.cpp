@@ -13,7 +13,9 @@
 
 namespace {
 
-std::vector<std::string> split(const std::string& line) {
+// The cells of a CSV line (no quoting), a Windows line end dropped.
+std::vector<std::string> split(std::string line) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();
   std::vector<std::string> cells;
   std::stringstream in(line);
   for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);

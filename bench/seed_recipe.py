@@ -79,26 +79,6 @@ class Canvas:
         return F.pad(images_u8.float() / 255.0, self.pad)
 
 
-def encode(model, x):
-    """The encoder half of ConvVAE.forward: (mu, log_var)."""
-    h = F.relu(model.enc1(x))
-    h = F.relu(model.enc2(h))
-    h = F.relu(model.enc3(h))
-    h = F.relu(model.enc4(h))
-    h = F.adaptive_avg_pool2d(h, 1).reshape(h.shape[0], -1)
-    hidden = model.fc1(h)
-    return model.fc_mu(hidden), model.fc_log_var(hidden)
-
-
-def decode_logits(model, z):
-    """The decoder half of ConvVAE.forward, stopping before the sigmoid."""
-    h = model.fc2(z).view(-1, 64, 1, 1)
-    h = F.relu(model.dec1(h))
-    h = F.relu(model.dec2(h))
-    h = F.relu(model.dec3(h))
-    return model.dec4(h)
-
-
 def reconstruction_nll(logits, x, canvas):
     """−log p(x|z) per image: BCE summed over the real pixels."""
     bce = F.binary_cross_entropy_with_logits(logits[canvas.crop], x[canvas.crop], reduction="none")
@@ -135,24 +115,24 @@ def test_loss(model, images, canvas, latent):
     total = 0.0
     for start in range(0, images.shape[0], EVAL_BATCH):
         x = canvas.input(images[start:start + EVAL_BATCH])
-        mu, log_var = encode(model, x)
+        mu, log_var = model.encode(x)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * log_var)
         kld = -0.5 * (1 + log_var - mu.pow(2) - log_var.exp()).sum(1)
-        total += (reconstruction_nll(decode_logits(model, z), x, canvas) + kld).sum().item()
+        total += (reconstruction_nll(model.decode_logits(z), x, canvas) + kld).sum().item()
     return total / images.shape[0]
 
 
 @torch.no_grad()
 def iw_nll_batch(model, x, canvas, samples):
     """−log (1/K) Σ_k p(x|z_k) p(z_k) / q(z_k|x), z_k ~ q(z|x), per image of the batch."""
-    mu, log_var = encode(model, x)
+    mu, log_var = model.encode(x)
     batch, latent = mu.shape
     std = torch.exp(0.5 * log_var)
     log_weights = []
     for start in range(0, samples, IW_CHUNK):
         k = min(IW_CHUNK, samples - start)
         z = mu.unsqueeze(0) + torch.randn(k, batch, latent) * std.unsqueeze(0)  # [k, B, L]
-        logits = decode_logits(model, z.reshape(k * batch, latent))
+        logits = model.decode_logits(z.reshape(k * batch, latent))
         targets = x.unsqueeze(0).expand(k, *x.shape).reshape(logits.shape)
         log_px = -reconstruction_nll(logits, targets, canvas).view(k, batch)
         log_pz = gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z))
@@ -191,11 +171,11 @@ def grid_image(probabilities, nrow):
 @torch.no_grad()
 def write_outputs(model, fixed_z, test_images, canvas, out, epoch):
     model.eval()
-    samples = torch.sigmoid(decode_logits(model, fixed_z))[canvas.crop]
+    samples = torch.sigmoid(model.decode_logits(fixed_z))[canvas.crop]
     grid_image(samples, 8).save(os.path.join(out, f"samples_epoch{epoch:03d}.png"))
     originals = test_images[:32]
-    mu, _ = encode(model, canvas.input(originals))
-    reconstructions = torch.sigmoid(decode_logits(model, mu))[canvas.crop]
+    mu, _ = model.encode(canvas.input(originals))
+    reconstructions = torch.sigmoid(model.decode_logits(mu))[canvas.crop]
     both = torch.cat([originals.float() / 255.0, reconstructions])
     grid_image(both, 8).save(os.path.join(out, f"reconstructions_epoch{epoch:03d}.png"))
     torch.save(model.state_dict(), os.path.join(out, "checkpoint.pt"))

@@ -35,21 +35,28 @@ class ConvVAE(nn.Module):
         self.dec3 = nn.ConvTranspose2d(init_channels * 4, init_channels * 2, k, stride=2, padding=1)
         self.dec4 = nn.ConvTranspose2d(init_channels * 2, image_channels, k, stride=2, padding=1)
 
-    def forward(self, x, eps):
+    def encode(self, x):
+        """q(z|x): (mu, log_var)."""
         x = F.relu(self.enc1(x))
         x = F.relu(self.enc2(x))
         x = F.relu(self.enc3(x))
         x = F.relu(self.enc4(x))
         x = F.adaptive_avg_pool2d(x, 1).reshape(x.shape[0], -1)
         hidden = self.fc1(x)
-        mu = self.fc_mu(hidden)
-        log_var = self.fc_log_var(hidden)
-        z = mu + eps * torch.exp(0.5 * log_var)
-        z = self.fc2(z).view(-1, 64, 1, 1)
-        x = F.relu(self.dec1(z))
+        return self.fc_mu(hidden), self.fc_log_var(hidden)
+
+    def decode_logits(self, z):
+        """The decoder up to, not including, the sigmoid."""
+        x = self.fc2(z).view(-1, 64, 1, 1)
+        x = F.relu(self.dec1(x))
         x = F.relu(self.dec2(x))
         x = F.relu(self.dec3(x))
-        return torch.sigmoid(self.dec4(x)), mu, log_var
+        return self.dec4(x)
+
+    def forward(self, x, eps):
+        mu, log_var = self.encode(x)
+        z = mu + eps * torch.exp(0.5 * log_var)
+        return torch.sigmoid(self.decode_logits(z)), mu, log_var
 
 
 def relative_error(got, want):
