@@ -81,6 +81,22 @@ TEST_F(Plot, LossCurvesRejectBadInputAndWriteNothing) {
   EXPECT_FALSE(fs::exists(file("missing")));
 }
 
+TEST_F(Plot, LinePlotDrawsEverySeriesInItsOwnColour) {
+  // The scaling plot's shape: four efficiencies against the rank count, one above 1.
+  const LinePlot plot{"Scaling efficiency", "ranks", "efficiency", {1, 2, 4},
+                      {{"strong_train", {1, 0.9, 0.8}}, {"strong_process", {1, 0.92, 0.85}}, {"weak_train", {1, 0.97, 0.95}},
+                       {"weak_process", {1, 1.55, NAN}}},
+                      true};
+  plot_lines(file("scaling.png"), plot);
+  const Image image = read_plot(file("scaling.png"));
+  EXPECT_GT(pixels_near(image, kBlue), 100);
+  EXPECT_GT(pixels_near(image, kOrange), 100);
+  EXPECT_GT(pixels_near(image, {44, 160, 44}), 100);  // the third series
+  EXPECT_GT(pixels_near(image, {214, 39, 40}), 100);  // the fourth, above 1
+  EXPECT_THROW(plot_lines(file("bad.png"), LinePlot{"t", "x", "y", {1, 2}, {{"short", {1}}}, false}), UserError);
+  EXPECT_FALSE(fs::exists(file("bad.png")));
+}
+
 TEST_F(Plot, LatentScatterColoursPointsByLabel) {
   std::mt19937 rng(3);
   std::normal_distribution<float> noise(0.0f, 0.4f);
