@@ -6,6 +6,7 @@
 #include "vae/error.hpp"
 #include "vae/evaluate_command.hpp"
 #include "vae/runtime.hpp"
+#include "vae/stop_signal.hpp"
 #include "vae/trainer.hpp"
 
 namespace {
@@ -14,7 +15,9 @@ int run(const vae::Runtime& runtime, int argc, char** argv) {
   const vae::Command command = vae::parse_command_line(argc, argv, runtime.is_root());
   switch (command.kind) {
     case vae::Command::Kind::kExit: return command.exit_code;
-    case vae::Command::Kind::kTrain: vae::run_training(runtime, command.train); break;
+    case vae::Command::Kind::kTrain:
+      if (vae::run_training(runtime, command.train) == vae::TrainingOutcome::kStopped) return vae::kExitStoppedResumable;
+      break;
     case vae::Command::Kind::kEvaluate: vae::run_evaluate(runtime, command.evaluate); break;
     case vae::Command::Kind::kSample: vae::run_sample(runtime, command.sample); break;
   }

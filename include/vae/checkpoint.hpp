@@ -22,9 +22,17 @@
 
 namespace vae {
 
+// The training sums of the steps already taken in an epoch that a stop interrupted, over all
+// ranks, so that the epoch's metrics line still covers the whole epoch after a resume.
+struct PartialEpoch {
+  int64_t steps = 0;             // steps of epoch+1 taken; 0 when the checkpoint ends an epoch
+  double loss = 0, kl = 0, images = 0, seconds = 0;
+};
+
 struct CheckpointState {
   int epoch = 0;                 // epochs completed
-  int64_t step = 0;              // optimizer steps completed
+  int64_t step = 0;              // optimizer steps completed, the partial epoch's included
+  PartialEpoch partial;          // a stop mid-epoch: where in epoch+1 it stopped
   std::string config_json;       // the run's config.json
   std::string dataset_path;
   uint64_t dataset_fingerprint = 0;
@@ -70,9 +78,19 @@ CheckpointState read_checkpoint_state(const std::string& path);
 // The model a checkpoint's configuration describes.
 ModelSpec model_spec_of(const CheckpointState& state);
 
-// runs/<name>/checkpoints/epoch_NNNN.pt, and back to the epoch (-1 for another name).
+// Where in training a checkpoint was taken: `epoch` epochs completed, then `step` steps of the next.
+struct CheckpointPosition {
+  int epoch = 0;
+  int64_t step = 0;
+  bool operator<(const CheckpointPosition& other) const { return epoch != other.epoch ? epoch < other.epoch : step < other.step; }
+};
+
+// runs/<name>/checkpoints/epoch_NNNN.pt at the end of epoch NNNN, or epoch_NNNN_step_SSSSSS.pt
+// for a stop after step SSSSSS of epoch NNNN (position {NNNN − 1, SSSSSS}).
+std::string checkpoint_path(const std::string& run_dir, CheckpointPosition position);
 std::string checkpoint_path(const std::string& run_dir, int epoch);
-int checkpoint_epoch(const std::string& path);
+// The position a checkpoint's file name stands for; epoch −1 for another name.
+CheckpointPosition checkpoint_position(const std::string& path);
 // The run's checkpoints, newest first.
 std::vector<std::string> list_checkpoints(const std::string& run_dir);
 // Deletes all but the newest `keep` checkpoints.

@@ -6,8 +6,13 @@
 
 namespace vae {
 
+enum class TrainingOutcome {
+  kFinished,  // every epoch ran
+  kStopped,   // SIGTERM, SIGUSR1 or SIGINT stopped it at a step boundary, with a checkpoint of that step
+};
+
 // Runs `vae_dist train` as the flags describe (on --resume, settings not given as flags come from
-// the checkpoint). Collective: every rank calls it.
-void run_training(const Runtime& runtime, const TrainConfig& flags);
+// the checkpoint). Collective: every rank calls it. Installs the stop-signal handlers.
+TrainingOutcome run_training(const Runtime& runtime, const TrainConfig& flags);
 
 }  // namespace vae

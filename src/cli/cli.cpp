@@ -44,6 +44,9 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--checkpoint-every", c.checkpoint_every, "epochs between checkpoints (one is always written at the end)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--checkpoint-every-minutes", c.checkpoint_every_minutes,
+                 "also write a checkpoint mid-epoch at the first step this many minutes after the last one (long epochs)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--keep", c.keep, "checkpoints kept in the run folder")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--iw-every", c.iw_every, "epochs between importance-weighted NLL estimates (one is always made at the end)")
       ->capture_default_str()

@@ -26,6 +26,8 @@ std::string metadata_json(const CheckpointState& state) {
   return nlohmann::json{{"format", 1},
                         {"epoch", state.epoch},
                         {"step", state.step},
+                        {"partial_epoch", {{"steps", state.partial.steps}, {"loss", state.partial.loss}, {"kl", state.partial.kl},
+                                           {"images", state.partial.images}, {"seconds", state.partial.seconds}}},
                         {"config", nlohmann::json::parse(state.config_json)},
                         {"dataset", {{"path", state.dataset_path}, {"fingerprint", std::to_string(state.dataset_fingerprint)}}},
                         {"history", history}}
@@ -38,6 +40,10 @@ CheckpointState parse_metadata(const std::string& text, const std::string& path)
     CheckpointState state;
     state.epoch = json.at("epoch");
     state.step = json.at("step");
+    if (json.contains("partial_epoch")) {  // checkpoints from before preemption support end epochs
+      const auto& partial = json.at("partial_epoch");
+      state.partial = {partial.at("steps"), partial.at("loss"), partial.at("kl"), partial.at("images"), partial.at("seconds")};
+    }
     state.config_json = json.at("config").dump();
     state.dataset_path = json.at("dataset").at("path");
     state.dataset_fingerprint = std::stoull(json.at("dataset").at("fingerprint").get<std::string>());
@@ -196,18 +202,24 @@ ModelSpec model_spec_of(const CheckpointState& state) {
           config.at("latent_dim")};
 }
 
-std::string checkpoint_path(const std::string& run_dir, int epoch) {
-  return (fs::path(run_dir) / "checkpoints" / epoch_file_name(epoch, "pt")).string();
+std::string checkpoint_path(const std::string& run_dir, CheckpointPosition position) {
+  const fs::path dir = fs::path(run_dir) / "checkpoints";
+  if (position.step == 0) return (dir / epoch_file_name(position.epoch, "pt")).string();
+  char name[64];
+  std::snprintf(name, sizeof(name), "%s%04d_step_%06lld%s", kPrefix, position.epoch + 1, static_cast<long long>(position.step), kSuffix);
+  return (dir / name).string();
 }
 
-int checkpoint_epoch(const std::string& path) {
+std::string checkpoint_path(const std::string& run_dir, int epoch) { return checkpoint_path(run_dir, CheckpointPosition{epoch, 0}); }
+
+CheckpointPosition checkpoint_position(const std::string& path) {
   const std::string stem = fs::path(path).stem().string();
-  if (stem.rfind(kPrefix, 0) != 0) return -1;
-  try {
-    return std::stoi(stem.substr(std::string(kPrefix).size()));
-  } catch (const std::exception&) {
-    return -1;
-  }
+  int epoch = 0;
+  long long step = 0;
+  char tail = 0;
+  if (std::sscanf(stem.c_str(), "epoch_%d_step_%lld%c", &epoch, &step, &tail) == 2 && epoch > 0 && step > 0) return {epoch - 1, step};
+  if (std::sscanf(stem.c_str(), "epoch_%d%c", &epoch, &tail) == 1 && epoch >= 0) return {epoch, 0};
+  return {-1, 0};
 }
 
 std::vector<std::string> list_checkpoints(const std::string& run_dir) {
@@ -216,9 +228,11 @@ std::vector<std::string> list_checkpoints(const std::string& run_dir) {
   if (!fs::is_directory(dir)) return found;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind(kPrefix, 0) == 0 && entry.path().extension() == kSuffix) found.push_back(entry.path().string());
+    if (name.rfind(kPrefix, 0) == 0 && entry.path().extension() == kSuffix && checkpoint_position(name).epoch >= 0)
+      found.push_back(entry.path().string());
   }
-  std::sort(found.rbegin(), found.rend());  // zero-padded epochs: newest first
+  std::sort(found.begin(), found.end(),
+            [](const std::string& a, const std::string& b) { return checkpoint_position(b) < checkpoint_position(a); });  // newest first
   return found;
 }
 

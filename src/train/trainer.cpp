@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <tuple>
 #include <thread>
 
 #include "vae/background_writer.hpp"
@@ -25,6 +26,7 @@
 #include "vae/run_reporter.hpp"
 #include "vae/run_summary.hpp"
 #include "vae/seeds.hpp"
+#include "vae/stop_signal.hpp"
 #include "vae/train_setup.hpp"
 
 namespace vae {
@@ -92,9 +94,9 @@ void check_resumable(const std::string& path, const CheckpointState& state, cons
 // After an explicit older checkpoint they would later be taken for this run's: refused unless
 // --force, which deletes them.
 void set_aside_later_checkpoints(const std::string& run_dir, const std::string& resumed, const TrainConfig& flags) {
-  const int epoch = checkpoint_epoch(resumed);
+  const CheckpointPosition resumed_at = checkpoint_position(resumed);
   for (const std::string& later : list_checkpoints(run_dir)) {
-    if (epoch < 0 || checkpoint_epoch(later) <= epoch) continue;
+    if (resumed_at.epoch < 0 || !(resumed_at < checkpoint_position(later))) continue;
     if (flags.resume == "auto") {
       std::filesystem::rename(later, later + ".damaged");
       continue;
@@ -136,28 +138,20 @@ class Trainer {
                                        Loader::Options{data_.plan, model_->canvas(), config.shuffle, config.seed, runtime.rank(), device_});
   }
 
-  void run() {
+  // Collective. kStopped: a stop signal ended the run at a step boundary, with a checkpoint of it.
+  TrainingOutcome run() {
     const int64_t steps = config_.max_steps > 0 ? std::min(config_.max_steps, data_.plan.steps_per_epoch) : data_.plan.steps_per_epoch;
-    std::unique_ptr<MetricsLog> metrics_log;
-    std::unique_ptr<RunReporter> reporter;
-    std::unique_ptr<BackgroundWriter> writer;  // declared last: joined before the two above go
-    runtime_.all_or_none([&] {
-      if (!runtime_.is_root()) return;
-      std::printf("vae_dist: training\n%s", configuration_table(runtime_, config_, run_dir_, data_, threads_, device_, comm_->name(),
-                                                                 grad_sync_->buckets().size()).c_str());
-      if (first_epoch_ > 1) std::printf("  resumed      after epoch %d (step %lld)\n", first_epoch_ - 1, static_cast<long long>(step_count_));
-      std::fflush(stdout);
-      metrics_log = std::make_unique<MetricsLog>((std::filesystem::path(run_dir_) / "metrics.jsonl").string());
-      for (const auto& m : history_) metrics_log->write(m);  // the resumed history, then this session's epochs
-      reporter = make_reporter();
-      writer = std::make_unique<BackgroundWriter>();
-    });
+    open_outputs();
     ProgressLine progress(config_.epochs, steps, runtime_.is_root(), runtime_.world_size() == 1 && isatty(STDOUT_FILENO));
     const double elapsed_before = history_.empty() ? 0.0 : history_.back().elapsed_s;
     const auto start = Clock::now();
     for (int epoch = first_epoch_; epoch <= config_.epochs; ++epoch) {
-      const TrainSums train = train_epoch(epoch, steps, progress);
-      step_count_ += steps;
+      TrainSums train = epoch == first_epoch_ ? resumed_partial_ : TrainSums{};
+      const int64_t first_step = epoch == first_epoch_ ? first_step_ : 0;
+      if (const int64_t stopped_after = train_epoch(epoch, first_step, steps, train, progress); stopped_after >= 0) {
+        stop_at({epoch - 1, stopped_after}, train);
+        return TrainingOutcome::kStopped;
+      }
       const ElboSums test = timed([&] { return evaluate_elbo(*model_, test_pixels_, data_.test_rows.begin, test_noise_, config_.beta, kEvalBatch, device_); });
       const bool measure_iw = epoch % config_.iw_every == 0 || epoch == config_.epochs;
       const ElboSums iw = measure_iw ? timed([&] { return importance_weighted(); }) : ElboSums{};
@@ -167,19 +161,20 @@ class Trainer {
       history_.back().eta_s = session_s / (epoch - first_epoch_ + 1) * (config_.epochs - epoch);
       runtime_.all_or_none([&] {  // a write that failed in the background (a full disk) stops every rank here
         if (!runtime_.is_root()) return;
-        writer->rethrow_failure();
+        writer_->rethrow_failure();
         progress.epoch_end(history_.back());
-        hand_off_outputs(*writer, *metrics_log, *reporter, epoch);
+        hand_off_outputs(epoch);
       });
     }
     const int nodes = static_cast<int>(count_across_ranks(runtime_.local_rank() == 0));
     runtime_.all_or_none([&] {  // the last files are on disk before anyone reports success
       if (!runtime_.is_root()) return;
-      writer->drain();
-      writer->rethrow_failure();
+      writer_->drain();
+      writer_->rethrow_failure();
       if (!config_.results_path.empty()) append_line(config_.results_path, to_json_line(summary(nodes)));
       std::printf("vae_dist: done; outputs in %s\n", run_dir_.c_str());
     });
+    return TrainingOutcome::kFinished;
   }
 
  private:
@@ -187,8 +182,33 @@ class Trainer {
     runtime_.all_or_none([&] {
       const CheckpointState state = load_checkpoint(checkpoint, *model_, optimizer_.get());
       first_epoch_ = state.epoch + 1;
+      first_step_ = state.partial.steps;
       step_count_ = state.step;
       history_ = state.history;
+      // The interrupted epoch's sums so far: the images and losses once (on rank 0, as the epoch's
+      // reduction sums over ranks), the seconds on every rank (it takes the slowest).
+      resumed_partial_.seconds = state.partial.seconds;
+      if (runtime_.is_root()) std::tie(resumed_partial_.loss, resumed_partial_.kl, resumed_partial_.images) =
+          std::make_tuple(state.partial.loss, state.partial.kl, state.partial.images);
+    });
+  }
+
+  // Rank 0: the configuration table, metrics.jsonl with the resumed history, the reporter and the
+  // writer thread. Collective (a folder that cannot be written stops every rank).
+  void open_outputs() {
+    runtime_.all_or_none([&] {
+      if (!runtime_.is_root()) return;
+      std::printf("vae_dist: training\n%s", configuration_table(runtime_, config_, run_dir_, data_, threads_, device_, comm_->name(),
+                                                                 grad_sync_->buckets().size()).c_str());
+      if (step_count_ > 0)
+        std::printf("  resumed      at epoch %d, step %lld of it (%lld steps in all)\n", first_epoch_, static_cast<long long>(first_step_),
+                    static_cast<long long>(step_count_));
+      std::fflush(stdout);
+      metrics_log_ = std::make_unique<MetricsLog>((std::filesystem::path(run_dir_) / "metrics.jsonl").string());
+      for (const auto& m : history_) metrics_log_->write(m);  // the resumed history, then this session's epochs
+      reporter_ = make_reporter();
+      writer_ = std::make_unique<BackgroundWriter>();
+      last_checkpoint_ = Clock::now();
     });
   }
 
@@ -207,32 +227,81 @@ class Trainer {
   // thread, so the other ranks never wait for a PNG encoder or an fsync. Pictures are for people:
   // one that cannot be drawn is a warning; a checkpoint or metrics line that cannot be written
   // stops the run (at the next epoch's check, or at the end).
-  void hand_off_outputs(BackgroundWriter& writer, MetricsLog& metrics_log, RunReporter& reporter, int epoch) {
+  void hand_off_outputs(int epoch) {
     const auto start = Clock::now();
     const bool checkpoint_due = epoch % config_.checkpoint_every == 0 || epoch == config_.epochs;
-    CheckpointState state{epoch, step_count_, config_json(config_, data_.info, runtime_.world_size()), data_.info.path, data_.fingerprint,
-                          history_};
-    auto snapshot = std::make_shared<CheckpointSnapshot>(checkpoint_due ? snapshot_checkpoint(*model_, *optimizer_, std::move(state))
-                                                                        : CheckpointSnapshot{copy_to_cpu(*model_), {}, std::move(state)});
+    auto snapshot = std::make_shared<CheckpointSnapshot>(checkpoint_due ? snapshot_checkpoint(*model_, *optimizer_, state_at(epoch, {}))
+                                                                        : CheckpointSnapshot{copy_to_cpu(*model_), {}, state_at(epoch, {})});
     history_.back().outputs_s = seconds_since(start);  // what rank 0's files cost the training path now
-    writer.enqueue("metrics of epoch " + std::to_string(epoch), [&metrics_log, m = history_.back()] { metrics_log.write(m); },
-                   BackgroundWriter::Failure::kStopsRun);
-    if (checkpoint_due)
-      writer.enqueue("checkpoint of epoch " + std::to_string(epoch), [this, snapshot, epoch] {
-        write_checkpoint(checkpoint_path(run_dir_, epoch), *snapshot);
-        prune_checkpoints(run_dir_, config_.keep);
-      }, BackgroundWriter::Failure::kStopsRun);
-    writer.enqueue("pictures of epoch " + std::to_string(epoch),
-                   [&reporter, snapshot, epoch] { reporter.epoch_end(*snapshot->model, epoch, snapshot->state.history); },
-                   BackgroundWriter::Failure::kWarns);
+    writer_->enqueue("metrics of epoch " + std::to_string(epoch), [this, m = history_.back()] { metrics_log_->write(m); },
+                     BackgroundWriter::Failure::kStopsRun);
+    if (checkpoint_due) queue_checkpoint(snapshot, {epoch, 0});
+    writer_->enqueue("pictures of epoch " + std::to_string(epoch),
+                     [this, snapshot, epoch] { reporter_->epoch_end(*snapshot->model, epoch, snapshot->state.history); },
+                     BackgroundWriter::Failure::kWarns);
   }
 
-  TrainSums train_epoch(int epoch, int64_t steps, ProgressLine& progress) {
+  CheckpointState state_at(int completed_epochs, PartialEpoch partial) const {
+    return {completed_epochs, step_count_, partial, config_json(config_, data_.info, runtime_.world_size()), data_.info.path,
+            data_.fingerprint, history_};
+  }
+
+  // Rank 0: queues the checkpoint's write (then the pruning of old ones) on the writer thread.
+  void queue_checkpoint(std::shared_ptr<CheckpointSnapshot> snapshot, CheckpointPosition position) {
+    const std::string path = checkpoint_path(run_dir_, position);
+    writer_->enqueue(path, [this, snapshot, path] {
+      write_checkpoint(path, *snapshot);
+      prune_checkpoints(run_dir_, config_.keep);
+    }, BackgroundWriter::Failure::kStopsRun);
+    last_checkpoint_ = Clock::now();
+  }
+
+  // Collective: a checkpoint of this exact step within an epoch, with the epoch's training sums so
+  // far (over all ranks), so that a resumed run finishes the epoch with the same weights and the
+  // same metrics line as one that never stopped. Returns the file it is written to (on rank 0).
+  std::string checkpoint_mid_epoch(CheckpointPosition position, const TrainSums& sums) {
+    std::vector<double> totals{sums.loss, sums.kl, sums.images};
+    runtime_.allreduce_sum(totals);
+    const double seconds = runtime_.allreduce_max(sums.seconds);
+    if (!runtime_.is_root()) return "";
+    const PartialEpoch partial{position.step, totals[0], totals[1], totals[2], seconds};
+    queue_checkpoint(std::make_shared<CheckpointSnapshot>(snapshot_checkpoint(*model_, *optimizer_, state_at(position.epoch, partial))), position);
+    return checkpoint_path(run_dir_, position);
+  }
+
+  // Collective: every rank learns at a step boundary whether any rank was asked to stop, and
+  // whether rank 0's --checkpoint-every-minutes clock has run out (one all-reduce of two numbers).
+  struct StepDecision {
+    bool stop = false, checkpoint = false;
+  };
+  StepDecision decide_at_step_boundary() const {
+    const bool clock_ran_out = runtime_.is_root() && config_.checkpoint_every_minutes > 0 &&
+                               seconds_since(last_checkpoint_) >= 60.0 * config_.checkpoint_every_minutes;
+    std::vector<double> votes{requested_stop_signal() != 0 ? 1.0 : 0.0, clock_ran_out ? 1.0 : 0.0};
+    runtime_.allreduce_sum(votes);
+    return {votes[0] > 0, votes[1] > 0};
+  }
+
+  // Collective: the checkpoint of the stop, written before any rank leaves, and one line saying how to go on.
+  void stop_at(CheckpointPosition position, const TrainSums& sums) {
+    const std::string path = checkpoint_mid_epoch(position, sums);
+    runtime_.all_or_none([&] {
+      if (!runtime_.is_root()) return;
+      writer_->drain();
+      writer_->rethrow_failure();
+      std::printf("vae_dist: stopped on request at epoch %d, step %lld: %s written; continue with --resume auto (exit status %d)\n",
+                  position.epoch + 1, static_cast<long long>(position.step), path.c_str(), kExitStoppedResumable);
+      std::fflush(stdout);
+    });
+  }
+
+  // Steps [first_step, steps) of `epoch`, adding to `sums`. Returns −1 when the epoch is done, or
+  // the steps of it taken when the ranks agreed to stop.
+  int64_t train_epoch(int epoch, int64_t first_step, int64_t steps, TrainSums& sums, ProgressLine& progress) {
     model_->train();
     loader_->start_epoch(epoch);
-    TrainSums sums;
-    const auto start = Clock::now();
-    for (int64_t step = 0; step < steps; ++step) {
+    const auto start = Clock::now() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(sums.seconds));
+    for (int64_t step = first_step; step < steps; ++step) {
       const auto x = loader_->batch(step);
       auto noise = at::detail::createCPUGenerator(derive_seed({static_cast<uint64_t>(Stream::kTrainNoise), config_.seed,
                                                                static_cast<uint64_t>(epoch), static_cast<uint64_t>(step),
@@ -244,6 +313,7 @@ class Trainer {
       per_image.mean().backward();
       grad_sync_->finish();
       optimizer_->step();
+      ++step_count_;
       const double batch_loss = per_image.sum().item<double>();
       if (!std::isfinite(batch_loss))
         throw UserError("rank " + std::to_string(runtime_.rank()) + ": the loss became " + std::to_string(batch_loss) + " at epoch " +
@@ -251,10 +321,13 @@ class Trainer {
       sums.loss += batch_loss;
       sums.kl += terms.kl.sum().item<double>();
       sums.images += static_cast<double>(x.size(0));
+      sums.seconds = seconds_since(start);
       progress.step(epoch, step, batch_loss / static_cast<double>(x.size(0)));
+      const StepDecision decision = decide_at_step_boundary();
+      if (decision.stop) return step + 1;
+      if (decision.checkpoint) checkpoint_mid_epoch({epoch - 1, step + 1}, sums);
     }
-    sums.seconds = seconds_since(start);
-    return sums;
+    return -1;
   }
 
   // −log p(x) by importance sampling over this rank's share of the --iw-subset test rows.
@@ -334,13 +407,21 @@ class Trainer {
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::unique_ptr<Loader> loader_;
   int first_epoch_ = 1;
+  int64_t first_step_ = 0;        // steps of first_epoch_ already taken (a run resumed mid-epoch)
+  TrainSums resumed_partial_;     // and their sums
   int64_t step_count_ = 0;
   std::vector<EpochMetrics> history_;
+  Clock::time_point last_checkpoint_;  // rank 0: for --checkpoint-every-minutes
+  // Rank 0's outputs; the writer is declared last, so it is joined before the other two go.
+  std::unique_ptr<MetricsLog> metrics_log_;
+  std::unique_ptr<RunReporter> reporter_;
+  std::unique_ptr<BackgroundWriter> writer_;
 };
 
 }  // namespace
 
-void run_training(const Runtime& runtime, const TrainConfig& flags) {
+TrainingOutcome run_training(const Runtime& runtime, const TrainConfig& flags) {
+  install_stop_handlers();
   std::string run_dir = runtime.is_root() ? choose_run_dir(flags) : "";
   runtime.broadcast(run_dir, 0);
   std::string checkpoint;
@@ -364,7 +445,7 @@ void run_training(const Runtime& runtime, const TrainConfig& flags) {
     claim_run_dir(run_dir, !flags.resume.empty(), flags.force);
     write_run_config(run_dir, config_json(config, data.info, runtime.world_size()));
   });
-  Trainer(runtime, config, run_dir, std::move(data), checkpoint).run();
+  return Trainer(runtime, config, run_dir, std::move(data), checkpoint).run();
 }
 
 }  // namespace vae
