@@ -13,7 +13,8 @@ packages=(
   nlohmann-json3-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist                     # the default dataset (IDX .gz files)
-  python3-torch python3-numpy               # oracle tests only; not part of the product
+  python3-torch python3-numpy python3-h5py python3-pil   # oracle tests and benchmark peers only; not part of the product
+  slurm-wlm munge                           # the Slurm tests start a one-node cluster (tests/slurm)
 )
 
 missing=()
