@@ -19,6 +19,7 @@ std::vector<std::string> split(std::string line) {
   std::vector<std::string> cells;
   std::stringstream in(line);
   for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
+  if (!line.empty() && line.back() == ',') cells.emplace_back();  // getline drops a last empty cell
   return cells;
 }
 
