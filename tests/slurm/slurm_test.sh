@@ -5,6 +5,7 @@
 #   slurm_test.sh CASE VAE_DIST VAE_DATA
 # CASE: batch_srun, batch_mpirun — single_node.sbatch finishes, launched by `srun --mpi=pmix` or
 #       by `mpirun` inside the allocation, and leaves every artifact;
+#       scaling_array — task 0 of scaling.sbatch appends a --results line that bench/scaling.py reads;
 #       preempt — the warning signal (scancel --signal=USR1 --batch) mid-epoch: the step stops at a
 #       checkpoint with 75, the job requeues itself, resumes at that step, and ends with bitwise
 #       the weights of an uninterrupted run.
@@ -49,6 +50,16 @@ case $case_name in
       [[ -f $work/run/$file ]] || fail "missing $file"
     done
     echo "ok: single_node.sbatch with ${case_name#batch_}: 2 ranks, every artifact" ;;
+  scaling_array)
+    job=$(VAE_RESULTS="$work/results.jsonl" VAE_RESULTS_LABEL=strong sbatch --parsable --nodes=1 --ntasks-per-node=2 --array=0-0 \
+            --output="$work/job-%A_%a.out" --export="ALL,VAE_DIST=$vae_dist" "$slurm_dir/scaling.sbatch" "${flags[@]}" --epochs 1 \
+            --global-batch-size 128) || fail "sbatch"
+    wait_for_end "$job" 120
+    [[ $(wc -l <"$work/results.jsonl") == 1 ]] || fail "expected one result line"
+    grep -q '"ranks":2' "$work/results.jsonl" || fail "the array task did not run 2 ranks: $(cat "$work/results.jsonl")"
+    /usr/bin/python3 "$here/../../bench/scaling.py" --from "$work/results.jsonl" --out "$work/table" >"$work/table.txt" &&
+      grep -q "^  strong      2" "$work/table.txt" || fail "bench/scaling.py could not read the array's line"
+    echo "ok: scaling.sbatch task 0 wrote a result line that bench/scaling.py reads" ;;
   preempt)
     mpirun -n 2 "$vae_dist" "${flags[@]}" --epochs 3 --threads 1 --out "$work/reference" >"$work/reference.log" 2>&1 || fail "the uninterrupted run"
     job=$(submit single_node.sbatch "$work/run" srun "${flags[@]}" --epochs 3) || fail "sbatch"
