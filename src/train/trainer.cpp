@@ -22,6 +22,7 @@
 #include "vae/objective.hpp"
 #include "vae/plot.hpp"
 #include "vae/progress.hpp"
+#include "vae/resume_checks.hpp"
 #include "vae/run_dir.hpp"
 #include "vae/run_reporter.hpp"
 #include "vae/run_summary.hpp"
@@ -53,58 +54,6 @@ constexpr int64_t kScatterImages = 2000;
 std::shared_ptr<VaeModel> seeded_model(const TrainConfig& config, const DatasetInfo& info) {
   torch::manual_seed(config.seed);
   return make_model({config.model, {info.channels, info.height, info.width}, config.latent_dim});
-}
-
-// Rank 0: the checkpoint to resume from. "auto" takes the newest one in the run folder that
-// verifies, reporting every damaged one it skips; none yet means a fresh start.
-std::string choose_checkpoint(const TrainConfig& config, const std::string& run_dir) {
-  if (config.resume.empty()) return "";
-  if (config.resume != "auto") return config.resume;
-  for (const std::string& path : list_checkpoints(run_dir)) {
-    try {
-      read_checkpoint_state(path);
-      return path;
-    } catch (const CorruptCheckpoint& error) {
-      std::fprintf(stderr, "vae_dist: warning: %s; falling back to the checkpoint before it\n", error.what());
-    }
-  }
-  std::printf("vae_dist: no checkpoint in %s yet: starting fresh\n", run_dir.c_str());
-  return "";
-}
-
-std::string describe(const ModelSpec& s) {
-  return std::string(to_string(s.kind)) + " model, latent " + std::to_string(s.latent_dim) + ", images " + std::to_string(s.image.channels) +
-         "×" + std::to_string(s.image.height) + "×" + std::to_string(s.image.width);
-}
-
-// A checkpoint continues this run only with the same model shape and the same data.
-void check_resumable(const std::string& path, const CheckpointState& state, const ModelSpec& spec, const TrainingData& data) {
-  const ModelSpec saved = model_spec_of(state);
-  require(saved.kind == spec.kind && saved.latent_dim == spec.latent_dim && saved.image.channels == spec.image.channels &&
-              saved.image.height == spec.image.height && saved.image.width == spec.image.width,
-          path + " holds a " + describe(saved) + " but this run asks for a " + describe(spec) +
-              ": pass the flags it was trained with, or another --out");
-  require(state.dataset_fingerprint == data.fingerprint,
-          path + " was trained on " + state.dataset_path + ", whose content differs from " + data.info.path +
-              ": resume with --data " + state.dataset_path);
-}
-
-// Rank 0: checkpoints newer than the one resumed from. After `--resume auto` they can only be
-// damaged ones (auto takes the newest that verifies): renamed to *.damaged, kept for a look.
-// After an explicit older checkpoint they would later be taken for this run's: refused unless
-// --force, which deletes them.
-void set_aside_later_checkpoints(const std::string& run_dir, const std::string& resumed, const TrainConfig& flags) {
-  const CheckpointPosition resumed_at = checkpoint_position(resumed);
-  for (const std::string& later : list_checkpoints(run_dir)) {
-    if (resumed_at.epoch < 0 || !(resumed_at < checkpoint_position(later))) continue;
-    if (flags.resume == "auto") {
-      std::filesystem::rename(later, later + ".damaged");
-      continue;
-    }
-    require(flags.force, later + " is newer than " + resumed +
-                             ": resuming from the older one would abandon it; resume from the newest, or pass --force to delete the newer ones");
-    std::filesystem::remove(later);
-  }
 }
 
 // Per-rank sums of one epoch's training steps.

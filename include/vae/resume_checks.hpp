@@ -1,0 +1,26 @@
+#pragma once
+// Before a run starts: which checkpoint `--resume` means, whether it fits this run, and what
+// becomes of checkpoints newer than it. Rank 0 calls the first and last, every rank the middle
+// one, all inside Runtime::all_or_none, so a refusal stops every rank with one message.
+#include <string>
+
+#include "vae/checkpoint.hpp"
+#include "vae/config.hpp"
+#include "vae/train_setup.hpp"
+#include "vae/vae_model.hpp"
+
+namespace vae {
+
+// The checkpoint to resume from: the path given, or for "auto" the newest one in the run folder
+// that verifies (each damaged one it skips is reported); "" for a fresh start.
+std::string choose_checkpoint(const TrainConfig& config, const std::string& run_dir);
+
+// Throws UserError unless `state` (read from `path`) has this run's model shape and data.
+void check_resumable(const std::string& path, const CheckpointState& state, const ModelSpec& spec, const TrainingData& data);
+
+// Checkpoints newer than the one resumed from: after `--resume auto` they can only be damaged
+// ones (renamed *.damaged, kept for a look); after an explicit older checkpoint they would later
+// be taken for this run's, so they are refused unless --force, which deletes them.
+void set_aside_later_checkpoints(const std::string& run_dir, const std::string& resumed, const TrainConfig& flags);
+
+}  // namespace vae
