@@ -227,9 +227,7 @@ std::vector<std::string> list_checkpoints(const std::string& run_dir) {
   const fs::path dir = fs::path(run_dir) / "checkpoints";
   if (!fs::is_directory(dir)) return found;
   for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(kPrefix, 0) == 0 && entry.path().extension() == kSuffix && checkpoint_position(name).epoch >= 0)
-      found.push_back(entry.path().string());
+    if (entry.path().extension() == kSuffix && checkpoint_position(entry.path().string()).epoch >= 0) found.push_back(entry.path().string());
   }
   std::sort(found.begin(), found.end(),
             [](const std::string& a, const std::string& b) { return checkpoint_position(b) < checkpoint_position(a); });  // newest first

@@ -89,7 +89,7 @@ class Trainer {
 
   // Collective. kStopped: a stop signal ended the run at a step boundary, with a checkpoint of it.
   TrainingOutcome run() {
-    const int64_t steps = config_.max_steps > 0 ? std::min(config_.max_steps, data_.plan.steps_per_epoch) : data_.plan.steps_per_epoch;
+    const int64_t steps = steps_per_epoch();
     open_outputs();
     ProgressLine progress(config_.epochs, steps, runtime_.is_root(), runtime_.world_size() == 1 && isatty(STDOUT_FILENO));
     const double elapsed_before = history_.empty() ? 0.0 : history_.back().elapsed_s;
@@ -285,6 +285,11 @@ class Trainer {
                                         derive_seed({static_cast<uint64_t>(Stream::kImportanceSamples), config_.seed}), kImportanceBatch, device_);
   }
 
+  // The plan's steps, or fewer with --max-steps.
+  int64_t steps_per_epoch() const {
+    return config_.max_steps > 0 ? std::min(config_.max_steps, data_.plan.steps_per_epoch) : data_.plan.steps_per_epoch;
+  }
+
   double count_across_ranks(bool yes) const {
     std::vector<double> count{yes ? 1.0 : 0.0};
     runtime_.allreduce_sum(count);
@@ -299,7 +304,7 @@ class Trainer {
     s.threads = threads_;
     s.per_rank_batch = data_.plan.batch;
     s.global_batch = data_.plan.batch * runtime_.world_size();
-    s.steps_per_epoch = config_.max_steps > 0 ? std::min(config_.max_steps, data_.plan.steps_per_epoch) : data_.plan.steps_per_epoch;
+    s.steps_per_epoch = steps_per_epoch();
     double images = 0;
     for (const EpochMetrics& m : history_) {
       if (m.epoch < first_epoch_) continue;

@@ -144,6 +144,23 @@ TEST(Checkpoint, PruneKeepsTheNewest) {
             (std::vector<std::string>{checkpoint_path(dir.path().string(), 5), checkpoint_path(dir.path().string(), 4)}));
 }
 
+TEST(Checkpoint, MidEpochNamesSortBetweenTheEpochEndsAroundThem) {
+  testing::TempDir dir;
+  const std::string run = dir.path().string();
+  const std::string end_of_1 = checkpoint_path(run, 1), in_2 = checkpoint_path(run, CheckpointPosition{1, 117}),
+                    later_in_2 = checkpoint_path(run, CheckpointPosition{1, 1200}), end_of_2 = checkpoint_path(run, 2);
+  EXPECT_EQ(fs::path(in_2).filename(), "epoch_0002_step_000117.pt");
+  EXPECT_EQ(checkpoint_position(in_2).epoch, 1);
+  EXPECT_EQ(checkpoint_position(in_2).step, 117);
+  EXPECT_EQ(checkpoint_position(end_of_2).epoch, 2);
+  EXPECT_EQ(checkpoint_position(end_of_2).step, 0);
+  EXPECT_EQ(checkpoint_position(run + "/checkpoints/notes.pt").epoch, -1);
+  fs::create_directories(run + "/checkpoints");
+  for (const auto& path : {end_of_2, in_2, end_of_1, later_in_2}) std::ofstream(path) << "x";
+  std::ofstream(run + "/checkpoints/epoch_0003.pt.damaged") << "x";
+  EXPECT_EQ(list_checkpoints(run), (std::vector<std::string>{end_of_2, later_in_2, in_2, end_of_1}));  // newest first
+}
+
 TEST(Checkpoint, LoadsInPythonAsTheSeedModel) {
   testing::TempDir dir;
   Trained t = trained_model(1, 1);
