@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole comparison in one command (8–11 minutes on 2 cores): the peer driver (vae_dist against
+# The whole comparison in one command (8 min 15 s on 2 cores with one scaling round, more with the default two): the peer driver (vae_dist against
 # PyTorch eager, DDP gloo and the seed's recipe, A B A B) and the scaling driver (strong and weak,
 # 1 … cores ranks), then the micro-benchmarks of the gradient path under mpirun -n 2.
 #   bash bench/run_all.sh [OUT_DIR]        (default: bench_results/)
