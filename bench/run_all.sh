@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole comparison in one command (8 min 15 s on 2 cores with one scaling round, more with the default two): the peer driver (vae_dist against
-# PyTorch eager, DDP gloo and the seed's recipe, A B A B) and the scaling driver (strong and weak,
-# 1 … cores ranks), then the micro-benchmarks of the gradient path under mpirun -n 2.
+# The whole comparison in one command: the peer driver (vae_dist against PyTorch eager, DDP gloo
+# and the seed's recipe, A B A B), the scaling driver (strong and weak, 1 … cores ranks), then the
+# micro-benchmarks of the gradient path under mpirun -n 2. 8 min 15 s on 2 cores with one scaling
+# round; the scaling driver's default is two.
 #   bash bench/run_all.sh [OUT_DIR]        (default: bench_results/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
