@@ -72,7 +72,8 @@ void BM_GradSyncStep(benchmark::State& state) {
   const auto eps = torch::randn({batch, latent});
   const auto step = [&] {
     sync.zero_grad();
-    negative_elbo(model, x, eps).per_image(1.0).mean().backward();
+    // As the trainer: each rank's sum over the global batch, which GradSync's sum turns into the mean.
+    (negative_elbo(model, x, eps).per_image(1.0).sum() / static_cast<double>(batch * g_runtime->world_size())).backward();
     sync.finish();
     adam.step();
   };

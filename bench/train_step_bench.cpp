@@ -69,17 +69,30 @@ void BM_Forward(benchmark::State& state) {
 }
 BENCHMARK(BM_Forward)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond);
 
-// One batch of 64 from a shard of 30,000 rows (a rank's half of Fashion-MNIST): gather + pad.
+// Rank 0 of 2's part of a step of 128 from Fashion-MNIST's 60,000 rows (64 lanes, 30,000 rows):
+// gather + pad.
 void BM_LoaderBatch(benchmark::State& state) {
   set_threads();
-  const int64_t rows = 30000, batch = 64;
-  Loader loader(random_images(rows), Loader::Options{ShardPlan{{0, rows}, batch, rows / batch}, {1, 32, 32}, Shuffle::kOn, 1, 0, torch::kCPU});
+  const SampleOrder order(60000, 128, Remainder::kPartial);
+  const LaneRange lanes = lanes_of_rank(order, 2, 0);
+  Loader loader(random_images(order.rows_of(lanes).size()), Loader::Options{order, lanes, {1, 32, 32}, Shuffle::kOn, 1, torch::kCPU});
   loader.start_epoch(1);
   int64_t step = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(loader.batch(step++ % loader.steps_per_epoch()).data_ptr());
-  state.SetItemsProcessed(state.iterations() * batch);
+  for (auto _ : state) benchmark::DoNotOptimize(loader.step(step++ % (loader.steps_per_epoch() - 1)).images.data_ptr());
+  state.SetItemsProcessed(state.iterations() * lanes.size());
 }
 BENCHMARK(BM_LoaderBatch)->Unit(benchmark::kMicrosecond);
+
+// Drawing every lane's permutation at an epoch start, for the 64 lanes of a rank's 30,000 rows.
+void BM_LoaderEpochStart(benchmark::State& state) {
+  set_threads();
+  const SampleOrder order(60000, 128, Remainder::kPartial);
+  const LaneRange lanes = lanes_of_rank(order, 2, 0);
+  Loader loader(random_images(order.rows_of(lanes).size()), Loader::Options{order, lanes, {1, 32, 32}, Shuffle::kOn, 1, torch::kCPU});
+  int64_t epoch = 0;
+  for (auto _ : state) loader.start_epoch(++epoch);
+}
+BENCHMARK(BM_LoaderEpochStart)->Unit(benchmark::kMicrosecond);
 
 // The test −ELBO pass over 1024 images, as the trainer runs it (batches of 256).
 void BM_EvaluateElbo(benchmark::State& state) {

@@ -7,10 +7,10 @@
 namespace vae {
 
 enum class ModelKind { kConv, kMlp };
-// What a rank does with the samples of its shard that do not fill a whole batch.
+// What an epoch does with the N mod B rows that do not fill a whole global batch (see sample_order.hpp).
 enum class Remainder {
-  kDrop,  // steps = floor(smallest shard / batch); the leftover rows wait for the next epoch's shuffle
-  kWrap,  // steps = ceil(largest shard / batch); short shards repeat rows from their own shuffle
+  kPartial,  // the epoch's last step is smaller: every row is seen exactly once per epoch
+  kDrop,     // the last partial step is left out: those rows wait for a later epoch's shuffle
 };
 enum class Overlap { kOff, kOn };
 enum class Shuffle { kOff, kOn };
@@ -21,13 +21,14 @@ struct TrainConfig {
   ModelKind model = ModelKind::kConv;
   int64_t latent_dim = 16;
   int epochs = 10;
-  int64_t batch_size = 64;         // per rank
-  int64_t global_batch_size = 0;   // 0: batch_size * world size
+  int64_t batch_size = 64;         // per rank, when global_batch_size is 0
+  int64_t global_batch_size = 0;   // 0: batch_size * world size; fixed for the run once it starts
+  bool new_global_batch = false;   // on resume: accept a global batch other than the checkpoint's
   double lr = 1e-3;
   double beta = 1.0;               // weight of the KL term
   uint64_t seed = 1;
   int threads = 0;                 // intra-op threads per rank; 0: cores of the node / ranks on it
-  Remainder remainder = Remainder::kWrap;
+  Remainder remainder = Remainder::kPartial;
   Shuffle shuffle = Shuffle::kOn;
   double bucket_mb = 0.5;          // gradient bucket size (the first bucket is smaller, see grad_sync.hpp)
   Overlap overlap = Overlap::kOn;
@@ -42,6 +43,7 @@ struct TrainConfig {
   int64_t iw_samples = 100;        // K of the IW estimate
   int64_t iw_subset = 1000;        // test rows it is measured on, spread evenly over the split
   int gif_delay_cs = 50;           // GIF frame delay, 1/100 s
+  bool record_samples = false;     // each rank writes the rows of every step to <out>/sample_record/
   std::string results_path;        // append a RunSummary line here at the end (scaling studies); empty: none
   std::set<std::string> given;     // long names of the flags on the command line: on resume, the
                                    // checkpoint's configuration fills in every other setting

@@ -1,5 +1,8 @@
 #pragma once
-// GradSync: averages gradients across ranks in fused buckets that overlap with backward.
+// GradSync: sums gradients across ranks in fused buckets that overlap with backward. The caller
+// scales its loss so that the sum is the update it wants (the trainer divides each rank's sum of
+// per-image losses by the global batch: the sum over ranks is then the global mean, however
+// unevenly the samples are split; see Note [Lanes] in sample_order.hpp).
 //
 // Note [Bucket order]: backward produces gradients roughly in reverse order of parameter
 // registration (the decoder's last layer first), so buckets are laid out in that reverse order in
@@ -47,8 +50,10 @@ class GradSync {
   void broadcast_parameters();
   // Zeroes every gradient; call before each backward.
   void zero_grad();
-  // Call after backward: launches what is left, waits for every bucket and leaves the average
-  // over ranks in each `.grad`. Throws if a parameter received no gradient.
+  // In place of a backward, for a rank with no samples in this step: it adds zeros to the sum.
+  void contribute_nothing();
+  // Call after backward: launches what is left, waits for every bucket and leaves the sum over
+  // ranks in each `.grad`. Throws if a parameter received no gradient.
   void finish();
 
   const std::vector<Bucket>& buckets() const { return buckets_; }

@@ -18,6 +18,11 @@ std::string choose_checkpoint(const TrainConfig& config, const std::string& run_
 // Throws UserError unless `state` (read from `path`) has this run's model shape and data.
 void check_resumable(const std::string& path, const CheckpointState& state, const ModelSpec& spec, const TrainingData& data);
 
+// Throws UserError when this run's `global_batch` differs from the one `state` was trained with,
+// unless `allow_new` (--new-global-batch) and `state` ends an epoch: a mid-epoch position means
+// nothing under another batch's sample order.
+void check_global_batch(const std::string& path, const CheckpointState& state, int64_t global_batch, bool allow_new);
+
 // Checkpoints newer than the one resumed from: after `--resume auto` they can only be damaged
 // ones (renamed *.damaged, kept for a look); after an explicit older checkpoint they would later
 // be taken for this run's, so they are refused unless --force, which deletes them.

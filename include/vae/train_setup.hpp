@@ -10,28 +10,31 @@
 #include "vae/h5_dataset.hpp"
 #include "vae/image_set.hpp"
 #include "vae/runtime.hpp"
-#include "vae/shard_plan.hpp"
+#include "vae/sample_order.hpp"
 
 namespace vae {
 
 struct TrainingData {
   DatasetInfo info;
   uint64_t fingerprint = 0;  // content hash of both splits, the same for any rank count
-  ShardPlan plan;        // this rank's training rows and the common step count
-  ImageSet train_shard;  // this rank's training rows
+  SampleOrder order;      // the training rows of every global step (the same on every rank)
+  LaneRange lanes;        // this rank's lanes of it
+  ImageSet train_shard;   // the rows of those lanes
   ImageSet test_shard;   // this rank's test rows
   RowRange test_rows;
 };
 
 // Collective. Resolves the dataset (the default one is converted by rank 0 on first use),
-// validates it, plans the shards and reads this rank's rows.
+// validates it, plans the sample order for config.global_batch_size and reads this rank's rows.
 TrainingData load_training_data(const Runtime& runtime, const TrainConfig& config);
 
 // The run's configuration as written to config.json and stored in every checkpoint.
 std::string config_json(const TrainConfig& config, const DatasetInfo& dataset, int world_size);
 
 // For a resume: `config` with every setting whose flag was not given (config.given) taken from
-// the checkpoint's stored configuration, so `--resume auto` alone continues the same run.
+// the checkpoint's stored configuration, so `--resume auto` alone continues the same run. The
+// global batch is the checkpoint's unless --global-batch-size, or a --batch-size other than the
+// checkpoint's, is given.
 TrainConfig with_stored_settings(const TrainConfig& config, const std::string& stored_json);
 
 // Sets LibTorch's intra-op threads (the flag, or the node's cores shared among its ranks).

@@ -14,20 +14,28 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
       ->option_text("conv|mlp (default: conv)");
   app.add_option("--latent-dim,--latent_dim", c.latent_dim, "size of the latent vector z")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--epochs", c.epochs, "passes over the training set")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--batch-size,--batch_size", c.batch_size, "images per step on each rank")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--global-batch-size,--global_batch_size", c.global_batch_size,
-                 "images per step over all ranks (overrides --batch-size; must divide by the rank count)")
+  app.add_option("--batch-size,--batch_size", c.batch_size, "images per step on each rank; the global batch is this × ranks")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--global-batch-size,--global_batch_size", c.global_batch_size,
+                 "images per step over all ranks (overrides --batch-size; ranks take ⌊B/ranks⌋ or ⌈B/ranks⌉ each). Fixed for the run: "
+                 "a resume on any rank count keeps it")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--new-global-batch", c.new_global_batch,
+               "on --resume from an epoch-end checkpoint, accept a global batch other than the checkpoint's (the sample order changes)");
   app.add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--beta", c.beta, "weight of the KL term (β-VAE); 1 is the ELBO")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--seed", c.seed, "seeds the weights, the shuffles and the noise")->capture_default_str();
   app.add_option("--threads", c.threads, "intra-op threads per rank (default: the node's cores divided among its ranks, at least 1)")
       ->check(CLI::PositiveNumber);
   app.add_option("--remainder", c.remainder,
-                 "rows of a shard that do not fill a batch: wrap (repeat a few rows so every row is seen each epoch) or drop")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, Remainder>{{"wrap", Remainder::kWrap}, {"drop", Remainder::kDrop}}))
-      ->option_text("wrap|drop (default: wrap)");
-  app.add_flag_callback("--no-shuffle", [&c] { c.shuffle = Shuffle::kOff; }, "keep each shard's rows in file order");
+                 "the rows that do not fill a last global batch: partial (a smaller last step; every row once per epoch) or drop "
+                 "(left to a later epoch's shuffle)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Remainder>{{"partial", Remainder::kPartial}, {"drop", Remainder::kDrop}}))
+      ->option_text("partial|drop (default: partial)");
+  app.add_flag_callback("--no-shuffle", [&c] { c.shuffle = Shuffle::kOff; }, "take each lane's rows in file order");
+  app.add_flag("--record-samples", c.record_samples,
+               "each rank appends the training rows of every step to <out>/sample_record/rank_NNNN.csv (epoch,step,row)");
   app.add_option("--bucket-mb,--bucket_mb", c.bucket_mb, "gradient bucket size in MiB (the first bucket is a quarter of it)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

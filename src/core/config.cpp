@@ -4,6 +4,6 @@ namespace vae {
 
 const char* to_string(ModelKind kind) { return kind == ModelKind::kConv ? "conv" : "mlp"; }
 
-const char* to_string(Remainder remainder) { return remainder == Remainder::kDrop ? "drop" : "wrap"; }
+const char* to_string(Remainder remainder) { return remainder == Remainder::kDrop ? "drop" : "partial"; }
 
 }  // namespace vae

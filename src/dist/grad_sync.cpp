@@ -4,6 +4,7 @@
 #include <torch/csrc/autograd/function_hook.h>
 #include <torch/csrc/autograd/variable.h>
 
+#include <algorithm>
 #include <string>
 
 #include "vae/error.hpp"
@@ -112,6 +113,8 @@ void GradSync::zero_grad() {
   in_flight_.clear();
 }
 
+void GradSync::contribute_nothing() { std::fill(pending_.begin(), pending_.end(), 0); }
+
 void GradSync::on_gradient_ready(size_t param_index) {
   --pending_[bucket_of_param_[param_index]];
   if (options_.overlap == Overlap::kOff) return;
@@ -150,9 +153,7 @@ void GradSync::finish() {
   launch_ready_buckets();
   for (auto& work : in_flight_) work->wait();
   in_flight_.clear();
-  if (world_size_ == 1) return;
   if (host_staging_.defined()) flat_.copy_(host_staging_);
-  flat_.mul_(1.0 / world_size_);
 }
 
 void check_replicas_agree(const Runtime& runtime, const std::vector<torch::Tensor>& params) {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "vae/error.hpp"
 
@@ -11,6 +12,13 @@ namespace {
 std::string describe(const ModelSpec& s) {
   return std::string(to_string(s.kind)) + " model, latent " + std::to_string(s.latent_dim) + ", images " + std::to_string(s.image.channels) +
          "×" + std::to_string(s.image.height) + "×" + std::to_string(s.image.width);
+}
+
+// The global batch stored in a run's config.json (older runs stored only the per-rank one).
+int64_t stored_global_batch(const std::string& config_json) {
+  const auto config = nlohmann::json::parse(config_json);
+  const int64_t global = config.value("global_batch_size", int64_t{0});
+  return global > 0 ? global : config.at("batch_size").get<int64_t>() * config.at("world_size").get<int64_t>();
 }
 
 }  // namespace
@@ -39,6 +47,18 @@ void check_resumable(const std::string& path, const CheckpointState& state, cons
   require(state.dataset_fingerprint == data.fingerprint,
           path + " was trained on " + state.dataset_path + ", whose content differs from " + data.info.path +
               ": resume with --data " + state.dataset_path);
+}
+
+void check_global_batch(const std::string& path, const CheckpointState& state, int64_t global_batch, bool allow_new) {
+  const int64_t stored = stored_global_batch(state.config_json);
+  if (global_batch == stored) return;
+  const std::string change = "a global batch of " + std::to_string(stored) + " to " + std::to_string(global_batch);
+  require(allow_new, path + " was trained with a global batch of " + std::to_string(stored) + ", and this run would use " +
+                         std::to_string(global_batch) + ": leave out --batch-size and --global-batch-size to keep " + std::to_string(stored) +
+                         " on any rank count, or pass --new-global-batch to change it");
+  require(state.partial.steps == 0, path + " stopped inside epoch " + std::to_string(state.epoch + 1) + ", and changing " + change +
+                                        " is only possible at an epoch boundary: resume from an epoch_NNNN.pt checkpoint, or keep " +
+                                        std::to_string(stored));
 }
 
 void set_aside_later_checkpoints(const std::string& run_dir, const std::string& resumed, const TrainConfig& flags) {

@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 // The files a run writes into its folder; --force removes exactly these.
 const char* const kRunArtifacts[] = {"checkpoints", "samples", "reconstructions", "metrics.jsonl", "config.json",
-                                     "generated_images.gif", "loss.png", "latent_manifold.png", "latent_scatter.png"};
+                                     "generated_images.gif", "loss.png", "latent_manifold.png", "latent_scatter.png", "sample_record"};
 
 std::string timestamp() {
   const std::time_t now = std::time(nullptr);

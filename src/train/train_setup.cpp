@@ -50,12 +50,18 @@ std::string number(double value) {
   return text;
 }
 
+// "128 global, 64 per rank" or, when the ranks cannot share it evenly, "128 global, 42–43 per rank".
+std::string batch_text(int64_t global_batch, int world_size) {
+  const int64_t fewest = global_batch / world_size, most = (global_batch + world_size - 1) / world_size;
+  return std::to_string(global_batch) + " global, " + std::to_string(fewest) + (most == fewest ? "" : "–" + std::to_string(most)) +
+         " per rank";
+}
+
 }  // namespace
 
 std::string config_json(const TrainConfig& c, const DatasetInfo& dataset, int world_size) {
   return nlohmann::json{{"data", dataset.path},
           {"world_size", world_size},
-          {"per_rank_batch", per_rank_batch(c.batch_size, c.global_batch_size, world_size)},
           {"dataset_name", dataset.name},
           {"model", to_string(c.model)},
           {"image", {{"channels", dataset.channels}, {"height", dataset.height}, {"width", dataset.width}}},
@@ -77,6 +83,7 @@ std::string config_json(const TrainConfig& c, const DatasetInfo& dataset, int wo
           {"iw_every", c.iw_every},
           {"iw_samples", c.iw_samples},
           {"iw_subset", c.iw_subset},
+          {"record_samples", c.record_samples},
           {"gif_delay_cs", c.gif_delay_cs}}
       .dump(2);
 }
@@ -96,7 +103,7 @@ TrainConfig with_stored_settings(const TrainConfig& config, const std::string& s
       {"lr", "lr", [&](const Json& v) { merged.lr = v; }},
       {"beta", "beta", [&](const Json& v) { merged.beta = v; }},
       {"seed", "seed", [&](const Json& v) { merged.seed = v; }},
-      {"remainder", "remainder", [&](const Json& v) { merged.remainder = v == "drop" ? Remainder::kDrop : Remainder::kWrap; }},
+      {"remainder", "remainder", [&](const Json& v) { merged.remainder = v == "drop" ? Remainder::kDrop : Remainder::kPartial; }},
       {"no-shuffle", "shuffle", [&](const Json& v) { merged.shuffle = v.get<bool>() ? Shuffle::kOn : Shuffle::kOff; }},
       {"bucket-mb", "bucket_mb", [&](const Json& v) { merged.bucket_mb = v; }},
       {"no-overlap", "overlap", [&](const Json& v) { merged.overlap = v.get<bool>() ? Overlap::kOn : Overlap::kOff; }},
@@ -107,10 +114,16 @@ TrainConfig with_stored_settings(const TrainConfig& config, const std::string& s
       {"iw-every", "iw_every", [&](const Json& v) { merged.iw_every = v; }},
       {"iw-samples", "iw_samples", [&](const Json& v) { merged.iw_samples = v; }},
       {"iw-subset", "iw_subset", [&](const Json& v) { merged.iw_subset = v; }},
+      {"record-samples", "record_samples", [&](const Json& v) { merged.record_samples = v; }},
       {"gif-delay", "gif_delay_cs", [&](const Json& v) { merged.gif_delay_cs = v; }},
   };
   for (const auto& [flag, key, take] : settings)
     if (config.given.count(flag) == 0 && stored.contains(key)) take(stored.at(key));
+  // A new --batch-size alone asks for that many per rank, so the stored global batch must not
+  // override it; the same one as stored is no request (a requeued job repeats its command line).
+  if (config.given.count("batch-size") != 0 && config.given.count("global-batch-size") == 0 &&
+      config.batch_size != stored.value("batch_size", config.batch_size))
+    merged.global_batch_size = 0;
   return merged;
 }
 
@@ -120,14 +133,14 @@ TrainingData load_training_data(const Runtime& runtime, const TrainConfig& confi
   runtime.all_or_none([&] {
     data.info = read_dataset_info(path);
     canvas_for(config.model, {data.info.channels, data.info.height, data.info.width});  // the images fit the model
-    const int64_t batch = per_rank_batch(config.batch_size, config.global_batch_size, runtime.world_size());
-    data.plan = plan_shard(data.info.train_rows, runtime.world_size(), runtime.rank(), batch, config.remainder);
+    data.order = SampleOrder(data.info.train_rows, config.global_batch_size, config.remainder);
+    data.lanes = lanes_of_rank(data.order, runtime.world_size(), runtime.rank());
     data.test_rows = shard_rows(data.info.test_rows, runtime.world_size(), runtime.rank());
     require(data.test_rows.size() > 0, path + ": the test split has fewer rows than there are ranks");
-    data.train_shard = read_shard(data.info, Split::kTrain, data.plan.rows);
+    data.train_shard = read_shard(data.info, Split::kTrain, data.order.rows_of(data.lanes));
     data.test_shard = read_shard(data.info, Split::kTest, data.test_rows);
   });
-  data.fingerprint = runtime.allreduce_xor(shard_fingerprint(data.train_shard, data.plan.rows, Split::kTrain) ^
+  data.fingerprint = runtime.allreduce_xor(shard_fingerprint(data.train_shard, data.order.rows_of(data.lanes), Split::kTrain) ^
                                            shard_fingerprint(data.test_shard, data.test_rows, Split::kTest));
   return data;
 }
@@ -154,8 +167,8 @@ std::string configuration_table(const Runtime& runtime, const TrainConfig& confi
       {"model", std::string(to_string(config.model)) + ", latent " + std::to_string(config.latent_dim) + ", β " + number(config.beta)},
       {"ranks", std::to_string(runtime.world_size()) + " (" + std::to_string(runtime.local_size()) + " on " + runtime.host() + ")"},
       {"device", device.str() + ", " + std::to_string(threads) + " thread(s) per rank"},
-      {"batch", std::to_string(data.plan.batch) + " per rank, " + std::to_string(data.plan.batch * runtime.world_size()) + " global"},
-      {"steps/epoch", std::to_string(data.plan.steps_per_epoch) + " (remainder: " + to_string(config.remainder) + ")"},
+      {"batch", batch_text(data.order.global_batch(), runtime.world_size())},
+      {"steps/epoch", std::to_string(data.order.steps_per_epoch()) + " (remainder: " + to_string(config.remainder) + ")"},
       {"epochs", std::to_string(config.epochs) + ", Adam lr " + number(config.lr) + ", seed " + std::to_string(config.seed)},
       {"gradients", comm_name + ", " + std::to_string(buckets) + " bucket(s) of ~" + number(config.bucket_mb) + " MB, overlap " +
                         (config.overlap == Overlap::kOn ? "on" : "off")},

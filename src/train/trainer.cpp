@@ -26,6 +26,7 @@
 #include "vae/run_dir.hpp"
 #include "vae/run_reporter.hpp"
 #include "vae/run_summary.hpp"
+#include "vae/sample_record.hpp"
 #include "vae/seeds.hpp"
 #include "vae/stop_signal.hpp"
 #include "vae/train_setup.hpp"
@@ -84,7 +85,8 @@ class Trainer {
                                             GradSync::Options{config.bucket_mb, config.overlap});
     grad_sync_->broadcast_parameters();
     loader_ = std::make_unique<Loader>(std::move(data_.train_shard),
-                                       Loader::Options{data_.plan, model_->canvas(), config.shuffle, config.seed, runtime.rank(), device_});
+                                       Loader::Options{data_.order, data_.lanes, model_->canvas(), config.shuffle, config.seed, device_});
+    if (config.record_samples) sample_record_ = std::make_unique<SampleRecord>(run_dir_, runtime.rank());
   }
 
   // Collective. kStopped: a stop signal ended the run at a step boundary, with a checkpoint of it.
@@ -251,32 +253,54 @@ class Trainer {
     loader_->start_epoch(epoch);
     const auto start = Clock::now() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(sums.seconds));
     for (int64_t step = first_step; step < steps; ++step) {
-      const auto x = loader_->batch(step);
-      auto noise = at::detail::createCPUGenerator(derive_seed({static_cast<uint64_t>(Stream::kTrainNoise), config_.seed,
-                                                               static_cast<uint64_t>(epoch), static_cast<uint64_t>(step),
-                                                               static_cast<uint64_t>(runtime_.rank())}));
-      const auto eps = torch::randn({x.size(0), config_.latent_dim}, noise, torch::kFloat32).to(device_);
-      grad_sync_->zero_grad();
-      const LossTerms terms = negative_elbo(*model_, x, eps);
-      const auto per_image = terms.per_image(config_.beta);
-      per_image.mean().backward();
-      grad_sync_->finish();
-      optimizer_->step();
+      const StepBatch batch = loader_->step(step);
+      const auto [batch_loss, batch_kl] = train_step(epoch, step, batch);
       ++step_count_;
-      const double batch_loss = per_image.sum().item<double>();
       if (!std::isfinite(batch_loss))
         throw UserError("rank " + std::to_string(runtime_.rank()) + ": the loss became " + std::to_string(batch_loss) + " at epoch " +
                         std::to_string(epoch) + ", step " + std::to_string(step + 1) + ": lower --lr or check the data for bad values");
+      if (sample_record_) sample_record_->add(epoch, step, batch.rows);
+      const auto images = static_cast<double>(batch.rows.size());
       sums.loss += batch_loss;
-      sums.kl += terms.kl.sum().item<double>();
-      sums.images += static_cast<double>(x.size(0));
+      sums.kl += batch_kl;
+      sums.images += images;
       sums.seconds = seconds_since(start);
-      progress.step(epoch, step, batch_loss / static_cast<double>(x.size(0)));
+      progress.step(epoch, step, images > 0 ? batch_loss / images : 0.0);
       const StepDecision decision = decide_at_step_boundary();
       if (decision.stop) return step + 1;
       if (decision.checkpoint) checkpoint_mid_epoch({epoch - 1, step + 1}, sums);
     }
     return -1;
+  }
+
+  // One optimizer step on this rank's samples of global step `step`; returns their summed loss and KL.
+  std::pair<double, double> train_step(int epoch, int64_t step, const StepBatch& batch) {
+    grad_sync_->zero_grad();
+    double loss = 0, kl = 0;
+    if (batch.rows.empty()) {
+      grad_sync_->contribute_nothing();  // a partial last step can leave a rank's lanes all spent
+    } else {
+      const auto eps = lane_noise(epoch, step).index_select(0, torch::tensor(batch.lanes, torch::kInt64)).to(device_);
+      const LossTerms terms = negative_elbo(*model_, batch.images, eps);
+      const auto per_image = terms.per_image(config_.beta);
+      // This rank's sum over the whole step's sample count: the sum over ranks that GradSync forms
+      // is then the mean over the global batch, however the lanes are split (Note [Lanes]).
+      const auto summed = per_image.sum();
+      (summed / static_cast<double>(data_.order.samples_in_step(step))).backward();
+      loss = summed.item<double>();
+      kl = terms.kl.sum().item<double>();
+    }
+    grad_sync_->finish();
+    optimizer_->step();
+    return {loss, kl};
+  }
+
+  // ε for every lane of a step, [global batch, latent], drawn from (seed, epoch, step) alone: a
+  // sample gets the same noise whichever rank trains it.
+  torch::Tensor lane_noise(int epoch, int64_t step) const {
+    auto generator = at::detail::createCPUGenerator(
+        derive_seed({static_cast<uint64_t>(Stream::kTrainNoise), config_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(step)}));
+    return torch::randn({data_.order.global_batch(), config_.latent_dim}, generator, torch::kFloat32);
   }
 
   // −log p(x) by importance sampling over this rank's share of the --iw-subset test rows.
@@ -287,7 +311,7 @@ class Trainer {
 
   // The plan's steps, or fewer with --max-steps.
   int64_t steps_per_epoch() const {
-    return config_.max_steps > 0 ? std::min(config_.max_steps, data_.plan.steps_per_epoch) : data_.plan.steps_per_epoch;
+    return config_.max_steps > 0 ? std::min(config_.max_steps, data_.order.steps_per_epoch()) : data_.order.steps_per_epoch();
   }
 
   double count_across_ranks(bool yes) const {
@@ -302,8 +326,8 @@ class Trainer {
     s.ranks = runtime_.world_size();
     s.nodes = nodes;
     s.threads = threads_;
-    s.per_rank_batch = data_.plan.batch;
-    s.global_batch = data_.plan.batch * runtime_.world_size();
+    s.global_batch = data_.order.global_batch();
+    s.per_rank_batch = data_.lanes.size();
     s.steps_per_epoch = steps_per_epoch();
     double images = 0;
     for (const EpochMetrics& m : history_) {
@@ -360,6 +384,7 @@ class Trainer {
   std::unique_ptr<GradSync> grad_sync_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::unique_ptr<Loader> loader_;
+  std::unique_ptr<SampleRecord> sample_record_;  // --record-samples
   int first_epoch_ = 1;
   int64_t first_step_ = 0;        // steps of first_epoch_ already taken (a run resumed mid-epoch)
   TrainSums resumed_partial_;     // and their sums
@@ -390,6 +415,9 @@ TrainingOutcome run_training(const Runtime& runtime, const TrainConfig& flags) {
       resumed = read_checkpoint_state(checkpoint);
       config = with_stored_settings(flags, resumed.config_json);
     });
+  config.global_batch_size = global_batch_of(config, runtime.world_size());  // from here on fixed: stored, and kept on resume
+  if (!checkpoint.empty())
+    runtime.all_or_none([&] { check_global_batch(checkpoint, resumed, config.global_batch_size, flags.new_global_batch); });
   TrainingData data = load_training_data(runtime, config);
   runtime.all_or_none([&] {  // every check passes before the run folder is touched
     if (!checkpoint.empty())

@@ -51,52 +51,55 @@ std::shared_ptr<VaeModel> fresh_model() {
   return make_model({ModelKind::kConv, {1, 28, 28}, kLatent});
 }
 
-// The ε of rank `rank` at step `step`: reproducible by any rank.
-torch::Tensor noise(int64_t step, int rank, int64_t batch) {
-  auto generator = at::detail::createCPUGenerator(static_cast<uint64_t>(step * 1000 + rank));
-  return torch::randn({batch, kLatent}, generator, torch::kFloat32);
+// ε for every lane of step `step`: [global batch, latent], the same on any rank count.
+torch::Tensor lane_noise(int64_t step, int64_t global_batch) {
+  auto generator = at::detail::createCPUGenerator(static_cast<uint64_t>(step + 1000));
+  return torch::randn({global_batch, kLatent}, generator, torch::kFloat32);
 }
 
-Loader loader_of(const DatasetInfo& info, int world, int rank, int64_t batch) {
-  const ShardPlan plan = plan_shard(info.train_rows, world, rank, batch, Remainder::kWrap);
-  return Loader(read_shard(info, Split::kTrain, plan.rows), {plan, {1, 32, 32}, Shuffle::kOn, 5, rank, torch::kCPU});
+Loader loader_of(const DatasetInfo& info, int world, int rank, int64_t global_batch) {
+  const SampleOrder order(info.train_rows, global_batch, Remainder::kPartial);
+  const LaneRange lanes = lanes_of_rank(order, world, rank);
+  Loader loader(read_shard(info, Split::kTrain, order.rows_of(lanes)), {order, lanes, {1, 32, 32}, Shuffle::kOn, 5, torch::kCPU});
+  loader.start_epoch(1);
+  return loader;
 }
 
-// `steps` data-parallel steps of this rank with GradSync; returns the final parameters.
-std::vector<torch::Tensor> train_distributed(const DatasetInfo& info, int64_t batch, int steps, Overlap overlap, double bucket_mb) {
+// `steps` data-parallel steps of this rank with GradSync, as the trainer takes them (each rank's
+// loss sum over the step's global sample count); returns the final parameters.
+std::vector<torch::Tensor> train_distributed(const DatasetInfo& info, int64_t global_batch, int64_t steps, Overlap overlap, double bucket_mb) {
   auto model = fresh_model();
   auto comm = make_mpi_communicator(rt(), {});
   GradSync sync(model->parameters(), *comm, rt().world_size(), {bucket_mb, overlap});
   sync.broadcast_parameters();
   torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(kLearningRate));
-  Loader loader = loader_of(info, rt().world_size(), rt().rank(), batch);
-  loader.start_epoch(1);
-  for (int step = 0; step < steps; ++step) {
+  const Loader loader = loader_of(info, rt().world_size(), rt().rank(), global_batch);
+  const SampleOrder order(info.train_rows, global_batch, Remainder::kPartial);
+  for (int64_t step = 0; step < steps; ++step) {
+    const StepBatch batch = loader.step(step);
     sync.zero_grad();
-    negative_elbo(*model, loader.batch(step), noise(step, rt().rank(), batch)).per_image(1.0).mean().backward();
+    if (batch.rows.empty()) {
+      sync.contribute_nothing();
+    } else {
+      const auto eps = lane_noise(step, global_batch).index_select(0, torch::tensor(batch.lanes, torch::kInt64));
+      (negative_elbo(*model, batch.images, eps).per_image(1.0).sum() / static_cast<double>(order.samples_in_step(step))).backward();
+    }
     sync.finish();
     sgd.step();
   }
   return model->parameters();
 }
 
-// The same steps on one process with the global batch: every rank's local batch, concatenated.
-std::vector<torch::Tensor> train_single_process(const DatasetInfo& info, int64_t batch, int steps) {
+// The same steps on one process: the global batch's mean, no GradSync.
+std::vector<torch::Tensor> train_single_process(const DatasetInfo& info, int64_t global_batch, int64_t steps) {
   auto model = fresh_model();
   torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(kLearningRate));
-  std::vector<Loader> loaders;
-  for (int r = 0; r < rt().world_size(); ++r) {
-    loaders.push_back(loader_of(info, rt().world_size(), r, batch));
-    loaders.back().start_epoch(1);
-  }
-  for (int step = 0; step < steps; ++step) {
-    std::vector<torch::Tensor> xs, eps;
-    for (int r = 0; r < rt().world_size(); ++r) {
-      xs.push_back(loaders[static_cast<size_t>(r)].batch(step));
-      eps.push_back(noise(step, r, batch));
-    }
+  const Loader loader = loader_of(info, 1, 0, global_batch);
+  for (int64_t step = 0; step < steps; ++step) {
+    const StepBatch batch = loader.step(step);
+    const auto eps = lane_noise(step, global_batch).index_select(0, torch::tensor(batch.lanes, torch::kInt64));
     sgd.zero_grad();
-    negative_elbo(*model, torch::cat(xs), torch::cat(eps)).per_image(1.0).mean().backward();
+    negative_elbo(*model, batch.images, eps).per_image(1.0).mean().backward();
     sgd.step();
   }
   return model->parameters();
@@ -108,16 +111,18 @@ double max_abs_difference(const std::vector<torch::Tensor>& a, const std::vector
   return worst;
 }
 
-TEST(DataParallel, NRanksTimesBatchEqualOneRankWithTheGlobalBatch) {
-  SharedDataset data(600, 60);
+TEST(DataParallel, AnyRankCountEqualsOneRankWithTheSameGlobalBatch) {
+  // 593 = 37 × 16 + 1 rows: the epoch's 38th step takes one sample, from the last lane, so every
+  // rank but the last contributes nothing to it (and 3 ranks split 16 lanes as 5, 5 and 6).
+  SharedDataset data(593, 60);
   const DatasetInfo info = read_dataset_info(data.path());
-  const auto distributed = train_distributed(info, 16, 6, Overlap::kOn, 0.1);
-  const auto single = train_single_process(info, 16, 6);
+  const auto distributed = train_distributed(info, 16, 38, Overlap::kOn, 0.1);
+  const auto single = train_single_process(info, 16, 38);
   const double moved = max_abs_difference(single, fresh_model()->parameters());
   const double apart = max_abs_difference(distributed, single);
   std::printf("rank %d: parameters moved %.3g, N-rank vs 1-rank difference %.3g\n", rt().rank(), moved, apart);
-  // Same arithmetic up to the order of float additions (per-rank means summed by the all-reduce
-  // vs one mean over the global batch): ~1e-6 relative. 1e-4 of the distance the weights moved
+  // Same arithmetic up to the order of float additions (per-rank sums added by the all-reduce
+  // vs one sum over the global batch): ~1e-6 relative. 1e-4 of the distance the weights moved
   // leaves room for that and still catches a missing average (a difference of ~100% of it),
   // a lost or doubled bucket, or a rank training on the wrong rows.
   EXPECT_GT(moved, 1e-3) << "training moved the weights";
@@ -127,8 +132,8 @@ TEST(DataParallel, NRanksTimesBatchEqualOneRankWithTheGlobalBatch) {
 TEST(DataParallel, OverlapOnAndOffGiveTheSameParameters) {
   SharedDataset data(300, 30);
   const DatasetInfo info = read_dataset_info(data.path());
-  const auto overlapped = train_distributed(info, 8, 4, Overlap::kOn, 0.05);
-  const auto fused = train_distributed(info, 8, 4, Overlap::kOff, 0.05);
+  const auto overlapped = train_distributed(info, 24, 4, Overlap::kOn, 0.05);
+  const auto fused = train_distributed(info, 24, 4, Overlap::kOff, 0.05);
   EXPECT_EQ(max_abs_difference(overlapped, fused), 0.0);
 }
 
@@ -192,8 +197,8 @@ TEST(DataParallel, AFailureOnOneRankReachesEveryRankWithItsMessage) {
   EXPECT_NO_THROW(rt().all_or_none([] {}));
 }
 
-TEST(DataParallel, UnevenShardsFinishWithTheSameStepCountOnEveryRank) {
-  SharedDataset data(1000, 100);  // 3 ranks: 333, 333 and 334 rows
+TEST(DataParallel, EveryRankFinishesTheEpochsStepsUnderBothRemainders) {
+  SharedDataset data(1000, 100);  // a global batch of 64 × ranks leaves a partial last step
   std::unique_ptr<testing::TempDir> out;
   std::string out_dir;
   if (rt().is_root()) {
@@ -208,10 +213,9 @@ TEST(DataParallel, UnevenShardsFinishWithTheSameStepCountOnEveryRank) {
   config.latent_dim = kLatent;
   config.threads = 1;
   config.force = true;  // the second policy trains into the same folder
-  for (Remainder remainder : {Remainder::kWrap, Remainder::kDrop}) {
+  for (Remainder remainder : {Remainder::kPartial, Remainder::kDrop}) {
     config.remainder = remainder;
-    const int64_t steps = plan_shard(1000, rt().world_size(), rt().rank(), config.batch_size, remainder).steps_per_epoch;
-    EXPECT_EQ(rt().allreduce_max(static_cast<double>(steps)), -rt().allreduce_max(-static_cast<double>(steps)));
+    const int64_t steps = SampleOrder(1000, config.batch_size * rt().world_size(), remainder).steps_per_epoch();
     run_training(rt(), config);  // returns on every rank: no rank waits on a collective the others skipped
     if (rt().is_root()) {
       std::ifstream in(out_dir + "/metrics.jsonl");
