@@ -41,7 +41,7 @@ void BM_AllReduce(benchmark::State& state) {
   const auto bytes = static_cast<size_t>(state.range(0));
   const size_t count = bytes / sizeof(float);
   const int ranks = g_runtime->world_size();
-  auto comm = make_mpi_communicator(*g_runtime, CommOptions{});
+  auto comm = make_mpi_communicator(*g_runtime);
   std::vector<float> data(count, 1.0f);
   comm->allreduce_sum_async(data.data(), count)->wait();  // warm-up: connections, buffers
   for (auto _ : state) time_collectively(state, [&] { comm->allreduce_sum_async(data.data(), count)->wait(); });
@@ -64,7 +64,7 @@ void BM_GradSyncStep(benchmark::State& state) {
   torch::manual_seed(1);
   ConvVae model({ModelKind::kConv, {1, 28, 28}, latent});
   torch::optim::Adam adam(model.parameters(), torch::optim::AdamOptions(1e-3));
-  auto comm = make_mpi_communicator(*g_runtime, CommOptions{});
+  auto comm = make_mpi_communicator(*g_runtime);
   GradSync sync(model.parameters(), *comm, g_runtime->world_size(),
                 GradSync::Options{0.5, state.range(0) == 1 ? Overlap::kOn : Overlap::kOff});
   sync.broadcast_parameters();

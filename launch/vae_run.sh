@@ -45,7 +45,11 @@ export NCCL_ASYNC_ERROR_HANDLING=${NCCL_ASYNC_ERROR_HANDLING:-1}
 source "$here/vae_env.sh"  # Open MPI as root; ~/.local/bin on PATH
 
 launch=(mpirun -n "$ranks" -x OMP_WAIT_POLICY -x NCCL_DEBUG -x NCCL_ASYNC_ERROR_HANDLING)
-[[ -n $hostfile ]] && launch+=(--hostfile "$hostfile")
+# With a hostfile: mpirun notices a host that stopped answering after 10 + 3 × 5 s of TCP
+# keepalive (Open MPI's default is about 8 minutes) and ends the job; the ranks' own
+# --collective-timeout names the ranks they lost.
+[[ -n $hostfile ]] && launch+=(--hostfile "$hostfile" --mca oob_tcp_keepalive_time 10 --mca oob_tcp_keepalive_intvl 5
+                              --mca oob_tcp_keepalive_probes 3)
 if ((oversubscribe)); then
   launch+=(--oversubscribe --bind-to none)   # bound ranks would share cores: let the kernel place them
 else

@@ -11,11 +11,12 @@
 
 namespace {
 
-int run(const vae::Runtime& runtime, int argc, char** argv) {
+int run(vae::Runtime& runtime, int argc, char** argv) {
   const vae::Command command = vae::parse_command_line(argc, argv, runtime.is_root());
   switch (command.kind) {
     case vae::Command::Kind::kExit: return command.exit_code;
     case vae::Command::Kind::kTrain:
+      runtime.set_collective_timeout(command.train.collective_timeout_s);
       if (vae::run_training(runtime, command.train) == vae::TrainingOutcome::kStopped) return vae::kExitStoppedResumable;
       break;
     case vae::Command::Kind::kEvaluate: vae::run_evaluate(runtime, command.evaluate); break;

@@ -35,12 +35,14 @@ class Communicator {
   virtual const char* name() const = 0;
 };
 
+// For NCCL, whose waits poll a CUDA event (MPI's go through Runtime::wait_for).
 struct CommOptions {
   double timeout_s = 300;      // a wait longer than this aborts the job (a dead or stuck rank)
   double stall_warning_s = 30; // a wait longer than this prints which collective is late
 };
 
-std::unique_ptr<Communicator> make_mpi_communicator(const Runtime& runtime, CommOptions options);
+// MPI; its waits follow the runtime's --collective-timeout (Runtime::wait_for).
+std::unique_ptr<Communicator> make_mpi_communicator(const Runtime& runtime);
 
 // NCCL across the ranks, one GPU each (`cuda_device` is this rank's). Throws when the build has
 // no NCCL (see nccl_available()).

@@ -4,12 +4,19 @@
 // variables), and offers the host-side collectives the trainer needs for control and metrics.
 //
 // Threading: every MPI call is made from the main thread (MPI_THREAD_FUNNELED).
+//
+// No collective waits forever: each one polls, warns when it has waited half its timeout, and
+// ends the job when it has waited the whole of it, naming the ranks (and their hosts) it has not
+// heard from (Note [Naming a lost peer] in src/dist/liveness.hpp).
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace vae {
+
+class Liveness;
 
 class Runtime {
  public:
@@ -23,11 +30,19 @@ class Runtime {
   int local_rank() const { return local_rank_; }   // rank among the processes of this node
   int local_size() const { return local_size_; }   // processes on this node
   const std::string& host() const { return host_; }
+  const std::string& host_of(int rank) const { return hosts_.at(static_cast<size_t>(rank)); }
+  int hosts() const { return host_count_; }  // nodes in the job (MPI's shared-memory split)
   bool is_root() const { return rank_ == 0; }
 
   // Intra-op threads per rank: the cores this process may run on, shared evenly by the ranks of
   // the node; never less than one (8 ranks on 2 cores get one each).
   int default_threads() const;
+
+  // How long a collective may wait before the job ends (--collective-timeout; default 300 s).
+  void set_collective_timeout(double seconds);
+  // Polls `done` until it returns true, with this runtime's timeout: warns, then names the silent
+  // ranks and aborts the job. `what` names the collective in those messages.
+  void wait_for(const std::function<bool()>& done, const std::string& what) const;
 
   // Element-wise sums across ranks, in place.
   void allreduce_sum(std::vector<double>& values) const;
@@ -47,8 +62,11 @@ class Runtime {
   [[noreturn]] void abort(int code) const;
 
  private:
-  int rank_ = 0, world_size_ = 1, local_rank_ = 0, local_size_ = 1;
+  int rank_ = 0, world_size_ = 1, local_rank_ = 0, local_size_ = 1, host_count_ = 1;
   std::string host_;
+  std::vector<std::string> hosts_;  // host of every rank
+  double timeout_s_ = 300, stall_warning_s_ = 30;
+  std::unique_ptr<Liveness> liveness_;
 };
 
 }  // namespace vae

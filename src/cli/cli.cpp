@@ -42,7 +42,7 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_flag_callback("--no-overlap", [&c] { c.overlap = Overlap::kOff; },
                         "one fused all-reduce after backward instead of buckets overlapped with it");
   app.add_option("--max-steps", c.max_steps, "stop each epoch after this many steps (for quick checks)")->check(CLI::PositiveNumber);
-  app.add_option("--collective-timeout", c.collective_timeout_s, "seconds a gradient all-reduce may wait before the job is aborted")
+  app.add_option("--collective-timeout", c.collective_timeout_s, "seconds any collective (a gradient all-reduce, a step's stop vote) may wait before the job is aborted, naming the ranks it has not heard from")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_flag("--force", c.force, "start over in an output folder that holds another run (deletes that run's files)");

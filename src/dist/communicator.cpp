@@ -7,7 +7,7 @@ std::unique_ptr<Communicator> make_communicator(const Runtime& runtime, int cuda
   // Every rank must pick the same back end: NCCL only when all of them can.
   const bool nccl_everywhere = runtime.allreduce_max(nccl_here ? 0.0 : 1.0) == 0.0;
   if (nccl_everywhere) return make_nccl_communicator(runtime, cuda_device, options);
-  return make_mpi_communicator(runtime, options);
+  return make_mpi_communicator(runtime);
 }
 
 }  // namespace vae

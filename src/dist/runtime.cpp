@@ -4,11 +4,37 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
 
+#include "liveness.hpp"
 #include "mpi_check.hpp"
 #include "vae/error.hpp"
 
 namespace vae {
+namespace {
+
+// Waits for a non-blocking collective through Runtime::wait_for.
+void complete(const Runtime& runtime, MPI_Request& request, const char* what) {
+  runtime.wait_for([&] {
+    int done = 0;
+    VAE_MPI_CHECK(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
+    return done != 0;
+  }, what);
+}
+
+// "ranks 2, 3 (vaehost2)" or "ranks 1 (a), 2 (b)".
+std::string describe_ranks(const Runtime& runtime, const std::vector<int>& ranks) {
+  std::string text;
+  for (size_t i = 0; i < ranks.size(); ++i) {
+    const bool host_changes = i + 1 == ranks.size() || runtime.host_of(ranks[i + 1]) != runtime.host_of(ranks[i]);
+    text += std::to_string(ranks[i]) + (host_changes ? " (" + runtime.host_of(ranks[i]) + ")" : "") + (i + 1 < ranks.size() ? ", " : "");
+  }
+  return (ranks.size() == 1 ? "rank " : "ranks ") + text;
+}
+
+}  // namespace
 
 Runtime::Runtime(int* argc, char*** argv) {
   int provided = 0;
@@ -26,9 +52,49 @@ Runtime::Runtime(int* argc, char*** argv) {
   int length = 0;
   VAE_MPI_CHECK(MPI_Get_processor_name(name, &length));
   host_.assign(name, static_cast<size_t>(length));
+  std::vector<char> all(static_cast<size_t>(world_size_) * MPI_MAX_PROCESSOR_NAME);
+  VAE_MPI_CHECK(MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR, MPI_COMM_WORLD));
+  for (int r = 0; r < world_size_; ++r) hosts_.emplace_back(&all[static_cast<size_t>(r) * MPI_MAX_PROCESSOR_NAME]);
+  int leads_a_node = local_rank_ == 0 ? 1 : 0;
+  VAE_MPI_CHECK(MPI_Allreduce(&leads_a_node, &host_count_, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD));
+  if (world_size_ > 1) liveness_ = std::make_unique<Liveness>(rank_, world_size_);
 }
 
-Runtime::~Runtime() { MPI_Finalize(); }
+Runtime::~Runtime() {
+  liveness_.reset();
+  MPI_Finalize();
+}
+
+void Runtime::set_collective_timeout(double seconds) {
+  timeout_s_ = seconds;
+  stall_warning_s_ = std::min(30.0, seconds / 2);
+}
+
+void Runtime::wait_for(const std::function<bool()>& done, const std::string& what) const {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  bool warned = false;
+  for (long polls = 0; !done(); ++polls) {
+    std::this_thread::yield();  // an oversubscribed node needs the core for the late rank
+    if (polls % 1024 != 1023) continue;
+    const double waited = std::chrono::duration<double>(Clock::now() - start).count();
+    if (waited < stall_warning_s_) continue;
+    if (liveness_) liveness_->pulse();
+    if (!warned) {
+      std::fprintf(stderr, "[%s rank %d] %s has waited %.0f s: another rank is late\n", host_.c_str(), rank_, what.c_str(), waited);
+      warned = true;
+    }
+    if (waited > timeout_s_) {
+      const std::vector<int> silent = liveness_ ? liveness_->silent_since(start) : std::vector<int>{};
+      const std::string who = silent.empty() ? "every rank answers, so one is stuck inside MPI"
+                                             : "no word from " + describe_ranks(*this, silent) + " since it began: dead, cut off or hung";
+      std::fprintf(stderr, "[%s rank %d] error: %s waited %.0f s (--collective-timeout); %s; aborting the job\n", host_.c_str(), rank_,
+                   what.c_str(), waited, who.c_str());
+      std::fflush(stderr);
+      abort(3);
+    }
+  }
+}
 
 int Runtime::default_threads() const {
   cpu_set_t allowed;
@@ -41,16 +107,24 @@ int Runtime::default_threads() const {
 
 void Runtime::allreduce_sum(std::vector<double>& values) const {
   if (world_size_ == 1) return;
-  VAE_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+  MPI_Request request;
+  VAE_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD, &request));
+  complete(*this, request, "a control all-reduce");
 }
 
 double Runtime::allreduce_max(double value) const {
-  if (world_size_ > 1) VAE_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
+  if (world_size_ == 1) return value;
+  MPI_Request request;
+  VAE_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD, &request));
+  complete(*this, request, "a control all-reduce");
   return value;
 }
 
 uint64_t Runtime::allreduce_xor(uint64_t value) const {
-  if (world_size_ > 1) VAE_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_UINT64_T, MPI_BXOR, MPI_COMM_WORLD));
+  if (world_size_ == 1) return value;
+  MPI_Request request;
+  VAE_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, &value, 1, MPI_UINT64_T, MPI_BXOR, MPI_COMM_WORLD, &request));
+  complete(*this, request, "a control all-reduce");
   return value;
 }
 
@@ -59,15 +133,23 @@ void Runtime::broadcast(std::string& value, int root) const {
   auto length = static_cast<uint64_t>(value.size());
   broadcast(length, root);
   value.resize(length);
-  VAE_MPI_CHECK(MPI_Bcast(value.data(), static_cast<int>(length), MPI_CHAR, root, MPI_COMM_WORLD));
+  MPI_Request request;
+  VAE_MPI_CHECK(MPI_Ibcast(value.data(), static_cast<int>(length), MPI_CHAR, root, MPI_COMM_WORLD, &request));
+  complete(*this, request, "a broadcast");
 }
 
 void Runtime::broadcast(uint64_t& value, int root) const {
-  if (world_size_ > 1) VAE_MPI_CHECK(MPI_Bcast(&value, 1, MPI_UINT64_T, root, MPI_COMM_WORLD));
+  if (world_size_ == 1) return;
+  MPI_Request request;
+  VAE_MPI_CHECK(MPI_Ibcast(&value, 1, MPI_UINT64_T, root, MPI_COMM_WORLD, &request));
+  complete(*this, request, "a broadcast");
 }
 
 void Runtime::barrier() const {
-  if (world_size_ > 1) VAE_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
+  if (world_size_ == 1) return;
+  MPI_Request request;
+  VAE_MPI_CHECK(MPI_Ibarrier(MPI_COMM_WORLD, &request));
+  complete(*this, request, "a barrier");
 }
 
 void Runtime::all_or_none(const std::function<void()>& step) const {
@@ -84,7 +166,9 @@ void Runtime::all_or_none(const std::function<void()>& step) const {
   }
   // The lowest failing rank speaks for all: its number is the minimum over ranks that failed.
   int failing = message.empty() ? world_size_ : rank_;
-  VAE_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &failing, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD));
+  MPI_Request request;
+  VAE_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, &failing, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &request));
+  complete(*this, request, "the start-up check");
   if (failing == world_size_) return;
   broadcast(message, failing);
   throw CollectiveError(message);

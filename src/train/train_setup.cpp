@@ -165,7 +165,8 @@ std::string configuration_table(const Runtime& runtime, const TrainConfig& confi
       {"images", std::to_string(info.train_rows) + " train, " + std::to_string(info.test_rows) + " test, " +
                      std::to_string(info.channels) + "×" + std::to_string(info.height) + "×" + std::to_string(info.width)},
       {"model", std::string(to_string(config.model)) + ", latent " + std::to_string(config.latent_dim) + ", β " + number(config.beta)},
-      {"ranks", std::to_string(runtime.world_size()) + " (" + std::to_string(runtime.local_size()) + " on " + runtime.host() + ")"},
+      {"ranks", std::to_string(runtime.world_size()) + (runtime.hosts() > 1 ? " on " + std::to_string(runtime.hosts()) + " hosts" : "") + " (" +
+                    std::to_string(runtime.local_size()) + " on " + runtime.host() + ")"},
       {"device", device.str() + ", " + std::to_string(threads) + " thread(s) per rank"},
       {"batch", batch_text(data.order.global_batch(), runtime.world_size())},
       {"steps/epoch", std::to_string(data.order.steps_per_epoch()) + " (remainder: " + to_string(config.remainder) + ")"},

@@ -69,7 +69,7 @@ Loader loader_of(const DatasetInfo& info, int world, int rank, int64_t global_ba
 // loss sum over the step's global sample count); returns the final parameters.
 std::vector<torch::Tensor> train_distributed(const DatasetInfo& info, int64_t global_batch, int64_t steps, Overlap overlap, double bucket_mb) {
   auto model = fresh_model();
-  auto comm = make_mpi_communicator(rt(), {});
+  auto comm = make_mpi_communicator(rt());
   GradSync sync(model->parameters(), *comm, rt().world_size(), {bucket_mb, overlap});
   sync.broadcast_parameters();
   torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(kLearningRate));
