@@ -117,12 +117,11 @@ class Trainer {
         hand_off_outputs(epoch);
       });
     }
-    const int nodes = static_cast<int>(count_across_ranks(runtime_.local_rank() == 0));
     runtime_.all_or_none([&] {  // the last files are on disk before anyone reports success
       if (!runtime_.is_root()) return;
       writer_->drain();
       writer_->rethrow_failure();
-      if (!config_.results_path.empty()) append_line(config_.results_path, to_json_line(summary(nodes)));
+      if (!config_.results_path.empty()) append_line(config_.results_path, to_json_line(summary()));
       std::printf("vae_dist: done; outputs in %s\n", run_dir_.c_str());
     });
     return TrainingOutcome::kFinished;
@@ -314,17 +313,11 @@ class Trainer {
     return config_.max_steps > 0 ? std::min(config_.max_steps, data_.order.steps_per_epoch()) : data_.order.steps_per_epoch();
   }
 
-  double count_across_ranks(bool yes) const {
-    std::vector<double> count{yes ? 1.0 : 0.0};
-    runtime_.allreduce_sum(count);
-    return count[0];
-  }
-
   // This session's epochs as one line for scaling studies (see run_summary.hpp).
-  RunSummary summary(int nodes) const {
+  RunSummary summary() const {
     RunSummary s;
     s.ranks = runtime_.world_size();
-    s.nodes = nodes;
+    s.nodes = runtime_.hosts();
     s.threads = threads_;
     s.global_batch = data_.order.global_batch();
     s.per_rank_batch = data_.lanes.size();
