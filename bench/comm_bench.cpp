@@ -3,15 +3,19 @@
 //   BM_AllReduce/<bytes>   the Communicator's in-place float sum, 4 KiB to 64 MiB, reported as
 //                          nccl-tests define it: algbw = bytes / time, busbw = algbw · 2(n−1)/n
 //                          (the bytes each rank's link carries in a ring all-reduce).
-//   BM_GradSyncStep/<0|1>  a whole data-parallel training step (batch 64 per rank, latent 16)
-//                          with one fused all-reduce after backward (0) or buckets overlapping
-//                          backward (1).
+//   BM_GradSyncStep/<0|1|2> a whole data-parallel training step (batch 64 per rank, latent 16)
+//                          with one fused all-reduce after backward (0), buckets overlapping
+//                          backward (1), or no all-reduce at all (2: the floor the other two
+//                          approach; fused − floor is the all-reduce's time, and overlap hides
+//                          the share (fused − overlap) / (fused − floor) of it).
 // Collectives need every rank to run the same iterations, so counts are fixed (never sized by
 // timing), and each iteration's time is the slowest rank's. Warm-up is untimed; an untimed
 // check after the timed loop verifies the sum, as nccl-tests do.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <cstring>
+#include <memory>
 #include <vector>
 
 #include "vae/communicator.hpp"
@@ -59,30 +63,36 @@ void all_reduce_sizes(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_AllReduce)->Apply(all_reduce_sizes)->UseManualTime()->Iterations(100)->Unit(benchmark::kMicrosecond);
 
+enum StepSync { kFused = 0, kOverlapped = 1, kNoAllReduce = 2 };
+
 void BM_GradSyncStep(benchmark::State& state) {
   const int64_t batch = 64, latent = 16;
+  const auto mode = static_cast<StepSync>(state.range(0));
   torch::manual_seed(1);
   ConvVae model({ModelKind::kConv, {1, 28, 28}, latent});
   torch::optim::Adam adam(model.parameters(), torch::optim::AdamOptions(1e-3));
   auto comm = make_mpi_communicator(*g_runtime);
-  GradSync sync(model.parameters(), *comm, g_runtime->world_size(),
-                GradSync::Options{0.5, state.range(0) == 1 ? Overlap::kOn : Overlap::kOff});
-  sync.broadcast_parameters();
+  std::unique_ptr<GradSync> sync;
+  if (mode != kNoAllReduce) {
+    sync = std::make_unique<GradSync>(model.parameters(), *comm, g_runtime->world_size(),
+                                      GradSync::Options{0.5, mode == kOverlapped ? Overlap::kOn : Overlap::kOff});
+    sync->broadcast_parameters();
+  }
   const auto x = pad_to_canvas(torch::rand({batch, 1, 28, 28}), model.canvas());
   const auto eps = torch::randn({batch, latent});
   const auto step = [&] {
-    sync.zero_grad();
+    if (sync) sync->zero_grad(); else adam.zero_grad();
     // As the trainer: each rank's sum over the global batch, which GradSync's sum turns into the mean.
     (negative_elbo(model, x, eps).per_image(1.0).sum() / static_cast<double>(batch * g_runtime->world_size())).backward();
-    sync.finish();
+    if (sync) sync->finish();
     adam.step();
   };
   for (int i = 0; i < 3; ++i) step();  // warm-up
   for (auto _ : state) time_collectively(state, step);
   state.SetItemsProcessed(state.iterations() * batch * g_runtime->world_size());
-  state.SetLabel(state.range(0) == 1 ? "overlap" : "one fused all-reduce");
+  state.SetLabel(mode == kFused ? "one fused all-reduce" : mode == kOverlapped ? "overlap" : "no all-reduce");
 }
-BENCHMARK(BM_GradSyncStep)->Arg(0)->Arg(1)->UseManualTime()->Iterations(60)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GradSyncStep)->DenseRange(kFused, kNoAllReduce)->UseManualTime()->Iterations(60)->Unit(benchmark::kMillisecond);
 
 // Ranks other than 0 run every benchmark for the collectives' sake and print nothing.
 class SilentReporter : public benchmark::BenchmarkReporter {
@@ -91,6 +101,15 @@ class SilentReporter : public benchmark::BenchmarkReporter {
   void ReportRuns(const std::vector<Run>&) override {}
 };
 
+// Drops --benchmark_out… from a rank other than 0's arguments: one file, written by rank 0.
+int without_output_file(int argc, char** argv) {
+  int kept = 0;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--benchmark_out", 15) != 0) argv[kept++] = argv[i];
+  }
+  return kept;
+}
+
 }  // namespace
 }  // namespace vae
 
@@ -98,6 +117,7 @@ int main(int argc, char** argv) {
   vae::Runtime runtime(&argc, &argv);
   vae::g_runtime = &runtime;
   torch::set_num_threads(1);
+  if (!runtime.is_root()) argc = vae::without_output_file(argc, argv);
   benchmark::Initialize(&argc, argv);
   if (runtime.is_root()) {
     benchmark::RunSpecifiedBenchmarks();

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "liveness.hpp"
@@ -37,6 +38,12 @@ std::string describe_ranks(const Runtime& runtime, const std::vector<int>& ranks
 }  // namespace
 
 Runtime::Runtime(int* argc, char*** argv) {
+  // Note [Ring all-reduce]: Open MPI's non-blocking all-reduce (libnbc) picks a reduce to rank 0
+  // followed by a broadcast for every in-place call and for any call on fewer than 4 ranks; the
+  // two halves use each direction of a link one after the other, so a gradient all-reduce over a
+  // network gets half its bandwidth (measured: bench/slow_network.sh). The ring uses both
+  // directions at once. A choice the user makes (mpirun --mca …, or the environment) still wins.
+  setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", /*overwrite=*/0);
   int provided = 0;
   VAE_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
   // Errors come back as codes, so VAE_MPI_CHECK can report them instead of MPI aborting silently.

@@ -134,7 +134,16 @@ TEST(DataParallel, OverlapOnAndOffGiveTheSameParameters) {
   const DatasetInfo info = read_dataset_info(data.path());
   const auto overlapped = train_distributed(info, 24, 4, Overlap::kOn, 0.05);
   const auto fused = train_distributed(info, 24, 4, Overlap::kOff, 0.05);
-  EXPECT_EQ(max_abs_difference(overlapped, fused), 0.0);
+  const double apart = max_abs_difference(overlapped, fused);
+  // The ring all-reduce (Note [Ring all-reduce] in runtime.cpp) adds an element's per-rank values
+  // in an order set by where the element falls in the buffer reduced, and buckets cut the buffer
+  // differently from one fused call. On 2 ranks every element is a + b either way: bitwise equal.
+  // On more, the association differs: last-bit differences, nothing like a lost or doubled bucket.
+  if (rt().world_size() <= 2) {
+    EXPECT_EQ(apart, 0.0);
+  } else {
+    EXPECT_LT(apart, 1e-6 * max_abs_difference(fused, fresh_model()->parameters()));
+  }
 }
 
 TEST(DataParallel, ReplicasAgreeAndADivergedOneIsCaught) {

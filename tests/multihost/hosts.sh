@@ -7,6 +7,8 @@
 #   host_link I         → the name of host I's end of its link in the switch namespace
 #   in_switch CMD...    → runs CMD in the switch namespace (cut or slow a link: ip link, tc)
 #   mpirun_on_hosts …   → mpirun on host 1 across the hosts, over TCP on the /24 only
+#   mpirun_on_hosts_within S …  → the same, killed after S seconds
+#   shape_links RATE    → every host's link limited to RATE (tc tbf: 1gbit, 100mbit); "none" lifts it
 #   stop_hosts
 readonly SKIP=77
 readonly HOSTS_SUBNET=10.77.0
@@ -68,9 +70,34 @@ host_link() { echo "${hosts_tag}b$1"; }
 
 in_switch() { ip netns exec "${hosts_tag}sw" "$@"; }
 
+# The hosts share this machine's cores, but each host's daemon binds its ranks as if it had them
+# all (rank 0 of every host on core 0): --bind-to none, or the ranks of different hosts share a core.
 mpirun_on_hosts() {
-  host_run 1 mpirun --hostfile "$hosts_dir/hostfile" --mca plm_rsh_agent "$hosts_dir/rsh_agent" \
+  host_run 1 mpirun --bind-to none --hostfile "$hosts_dir/hostfile" --mca plm_rsh_agent "$hosts_dir/rsh_agent" \
     --mca btl tcp,vader,self --mca btl_tcp_if_include "$HOSTS_SUBNET.0/24" --mca oob_tcp_if_include "$HOSTS_SUBNET.0/24" \
     --mca oob_tcp_keepalive_time 5 --mca oob_tcp_keepalive_intvl 2 --mca oob_tcp_keepalive_probes 3 \
     -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM -x PATH "$@"
+}
+
+# timeout runs programs, not shell functions: hand it a shell that has the functions and the state.
+mpirun_on_hosts_within() {
+  local seconds=$1
+  shift
+  timeout "$seconds" bash -c "$(declare -f mpirun_on_hosts host_run); hosts_tag=$hosts_tag hosts_dir=$hosts_dir HOSTS_SUBNET=$HOSTS_SUBNET
+    mpirun_on_hosts \"\$@\"" _ "$@"
+}
+
+# A token bucket on the switch side of each host's link shapes the traffic towards that host, so
+# every direction of every path between two hosts runs at RATE. The bucket holds 256 KB: more
+# than one 64 KB segment (veth passes TCP segments whole) and enough to reach the rate.
+shape_links() {
+  local rate=$1 i
+  for ((i = 1; i <= hosts_count; i++)); do
+    if [[ $rate == none ]]; then
+      in_switch tc qdisc del dev "$(host_link "$i")" root 2>/dev/null
+    else
+      in_switch tc qdisc replace dev "$(host_link "$i")" root tbf rate "$rate" burst 256kb latency 100ms || return 1
+    fi
+  done
+  return 0
 }

@@ -32,8 +32,7 @@ common=(--data "$work/data.h5" --threads 1 --latent-dim 2 --iw-samples 2 --iw-su
 across_hosts() {  # RANKS LOG FLAGS...: vae_dist across the hosts, ranks filling each host's slots in turn
   local ranks=$1 log=$2
   shift 2
-  timeout 300 bash -c "$(declare -f mpirun_on_hosts host_run); hosts_tag=$hosts_tag hosts_dir=$work HOSTS_SUBNET=$HOSTS_SUBNET
-    mpirun_on_hosts -n $ranks \"\$@\"" _ "$vae_dist" "${common[@]}" "$@" >"$log" 2>&1
+  mpirun_on_hosts_within 300 -n "$ranks" "$vae_dist" "${common[@]}" "$@" >"$log" 2>&1
 }
 
 case $case_name in
