@@ -1,24 +1,45 @@
 // vae_data: make and check datasets in vae_dist's HDF5 schema (datasets/SCHEMA.md).
 //   vae_data convert --idx-dir DIR --out FILE.h5 [--name NAME]   IDX (MNIST, Fashion-MNIST, KMNIST) → HDF5
 //   vae_data synth --out FILE.h5 [--train N --test N --size S --seed K]   synthetic shapes
-//   vae_data inspect FILE.h5                                       validate and describe
+//   vae_data inspect FILE.h5 [--train-key K --test-key K --layout L]  how vae_dist reads it; every row read
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "vae/default_dataset.hpp"
 #include "vae/error.hpp"
 #include "vae/h5_dataset.hpp"
+#include "vae/h5_shard.hpp"
 #include "vae/idx.hpp"
 #include "vae/synthetic.hpp"
 
 namespace {
 
+std::string describe(const vae::SplitSource& split) {
+  std::string text = split.images + ": " + std::to_string(split.rows) + " rows, " + vae::pixel_type_name(split.pixel_type) + ", " +
+                     vae::layout_name(split.layout);
+  text += split.chunk_rows > 0 ? ", chunks of " + std::to_string(split.chunk_rows) + " rows" : ", contiguous";
+  if (!split.filters.empty()) text += ", " + split.filters;
+  return text + (split.labels.empty() ? ", no labels" : ", labels " + split.labels);
+}
+
 void print_info(const vae::DatasetInfo& info) {
-  std::printf("%s: valid vae_dist dataset\n  name      %s\n  source    %s\n  images    %lld×%lld×%lld (C×H×W), uint8\n"
-              "  train     %lld rows\n  test      %lld rows\n  labels    %s\n  chunks    %lld rows\n",
-              info.path.c_str(), info.name.c_str(), info.source.c_str(), static_cast<long long>(info.channels),
-              static_cast<long long>(info.height), static_cast<long long>(info.width), static_cast<long long>(info.train_rows),
-              static_cast<long long>(info.test_rows), info.has_labels ? "yes" : "no", static_cast<long long>(info.chunk_rows));
+  std::printf("%s: vae_dist reads it as follows\n", info.path.c_str());
+  std::printf("  name      %s%s\n", info.name.c_str(), info.has_root_attributes ? "" : " (no root attributes: shape from the images, name from the file)");
+  if (!info.source.empty()) std::printf("  source    %s\n", info.source.c_str());
+  std::printf("  images    %lld×%lld×%lld (C×H×W)\n", static_cast<long long>(info.channels), static_cast<long long>(info.height),
+              static_cast<long long>(info.width));
+  std::printf("  train     %s\n  test      %s\n", describe(info.train).c_str(), describe(info.test).c_str());
+}
+
+// Reads every row the way training does, a block at a time: a float outside [0, 1] or a damaged
+// chunk is found here, named, rather than by the rank that owns it.
+void check_every_row(const vae::DatasetInfo& info) {
+  constexpr int64_t kRowsPerRead = 4096;
+  for (const vae::Split split : {vae::Split::kTrain, vae::Split::kTest})
+    for (int64_t first = 0; first < info.rows(split); first += kRowsPerRead)
+      vae::read_shard(info, split, {first, std::min(first + kRowsPerRead, info.rows(split))});
+  std::printf("  pixels    every row read and in range\n");
 }
 
 }  // namespace
@@ -41,9 +62,15 @@ int main(int argc, char** argv) {
   synth->add_option("--size", spec.size, "image side in pixels")->capture_default_str();
   synth->add_option("--seed", spec.seed, "random seed")->capture_default_str();
 
-  std::string inspect_path;
-  auto* inspect = app.add_subcommand("inspect", "validate a dataset file and describe it");
+  std::string inspect_path, layout = "auto";
+  vae::DatasetKeys keys;
+  auto* inspect = app.add_subcommand("inspect", "show how vae_dist will read a file, and read every row of it");
   inspect->add_option("file", inspect_path, "HDF5 dataset")->required();
+  inspect->add_option("--train-key", keys.train, "the HDF5 dataset of training images")->capture_default_str();
+  inspect->add_option("--test-key", keys.test, "the HDF5 dataset of test images")->capture_default_str();
+  inspect->add_option("--layout", layout, "auto, nchw, nhwc or nhw (as vae_dist --layout)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "nchw", "nhwc", "nhw"}));
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -55,7 +82,10 @@ int main(int argc, char** argv) {
       vae::write_dataset(out, vae::make_synthetic(spec));
       print_info(vae::read_dataset_info(out));
     } else {
-      print_info(vae::read_dataset_info(inspect_path));
+      keys.layout = vae::layout_from_flag(layout);
+      const vae::DatasetInfo info = vae::read_dataset_info(inspect_path, keys);
+      print_info(info);
+      check_every_row(info);
     }
   } catch (const std::exception& error) {
     std::fprintf(stderr, "vae_data: error: %s\n", error.what());

@@ -4,6 +4,8 @@
 #include <set>
 #include <string>
 
+#include "vae/h5_dataset.hpp"
+
 namespace vae {
 
 enum class ModelKind { kConv, kMlp };
@@ -17,6 +19,7 @@ enum class Shuffle { kOff, kOn };
 
 struct TrainConfig {
   std::string data_path;  // empty: the default dataset (see default_dataset.hpp)
+  DatasetKeys data_keys;  // where the file keeps its images, and their layout
   std::string out_dir;    // empty: runs/<date>-<time> (or, with --resume auto, the newest run in runs/)
   ModelKind model = ModelKind::kConv;
   int64_t latent_dim = 16;
@@ -53,6 +56,7 @@ struct TrainConfig {
 struct EvaluateConfig {
   std::string checkpoint;
   std::string data_path;      // empty: the dataset the checkpoint was trained on
+  std::string train_key, test_key, layout;  // empty: as the checkpoint's run read its dataset
   std::string out_dir;        // empty: <run>/evaluation next to the checkpoint's folder
   int64_t num_samples = 10;   // images in the samples and reconstruction grids
   int64_t iw_samples = 100;

@@ -1,12 +1,14 @@
 #pragma once
-// The HDF5 dataset schema (DESIGN §5), its writer and its validator.
+// HDF5 datasets: the schema vae_data writes (datasets/SCHEMA.md), and the files people already
+// have, which read_dataset_info describes before any rank trains.
 //
-//   /            attributes name, source (strings), channels, height, width (int64)
-//   /train       images: uint8 N×C×H×W, chunked along N; labels: int64 N (optional)
-//   /test        the same
+//   /            attributes name, source (strings), channels, height, width (int64): optional,
+//                checked against the shape when present; name defaults to the file's stem
+//   /train       images: N×C×H×W, N×H×W×C or N×H×W; uint8 0–255 or float32/float64 in [0, 1];
+//                any chunking or filter HDF5 decodes (gzip). labels: integer, N (optional)
+//   /test        the same (other dataset names: DatasetKeys)
 //
-// Every reader goes through read_dataset_info first, so a wrong file is rejected before any rank
-// trains, with a message that names the file and what is wrong.
+// A wrong file is rejected before training with a message that names the file and what is wrong.
 #include <cstdint>
 #include <string>
 
@@ -17,18 +19,49 @@ namespace vae {
 enum class Split { kTrain, kTest };
 const char* split_name(Split split);
 
+enum class PixelType { kUint8, kFloat32, kFloat64 };
+const char* pixel_type_name(PixelType type);
+
+// How the axes after N are laid out. kAuto (a request only): N×H×W for 3-D; for 4-D channels
+// last when the last axis is 1, 3 or 4 and the second is not, else channels first.
+enum class Layout { kAuto, kChannelsFirst, kChannelsLast, kNoChannelAxis };
+const char* layout_name(Layout layout);  // "N×C×H×W", "N×H×W×C", "N×H×W"
+// The --layout values: auto, nchw, nhwc, nhw.
+const char* layout_flag(Layout layout);
+Layout layout_from_flag(const std::string& flag);  // throws UserError on another word
+
+// Where a file keeps its images, and how to read an ambiguous 4-D shape.
+struct DatasetKeys {
+  std::string train = "/train/images";
+  std::string test = "/test/images";
+  Layout layout = Layout::kAuto;
+};
+
+// One split as stored: its images dataset, the labels next to it, and how to convert it.
+struct SplitSource {
+  std::string images, labels;  // labels: "" when the split has none
+  PixelType pixel_type = PixelType::kUint8;
+  Layout layout = Layout::kChannelsFirst;
+  int64_t rows = 0;
+  int64_t chunk_rows = 0;        // rows per chunk (0: contiguous storage)
+  std::string filters;           // e.g. "gzip" ("" when none)
+};
+
 struct DatasetInfo {
   std::string path, name, source;
   int64_t channels = 0, height = 0, width = 0;
   int64_t train_rows = 0, test_rows = 0;
   bool has_labels = false;      // both splits carry labels
-  int64_t chunk_rows = 0;       // rows per chunk of /train/images (0: contiguous storage)
+  int64_t chunk_rows = 0;       // rows per chunk of the training images (0: contiguous storage)
+  bool has_root_attributes = true;  // false: shape and name taken from the images and the file name
+  SplitSource train, test;
 
   int64_t rows(Split split) const { return split == Split::kTrain ? train_rows : test_rows; }
+  const SplitSource& source_of(Split split) const { return split == Split::kTrain ? train : test; }
 };
 
-// Opens `path` read-only and validates the whole schema. Throws UserError on any mismatch.
-DatasetInfo read_dataset_info(const std::string& path);
+// Opens `path` read-only and validates what training reads. Throws UserError on any mismatch.
+DatasetInfo read_dataset_info(const std::string& path, const DatasetKeys& keys = {});
 
 // Writes `content` to `path` atomically (a temporary name, fsync, rename): on any failure nothing
 // is left at `path` and an existing file there is untouched.

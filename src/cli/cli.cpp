@@ -1,33 +1,83 @@
 #include "vae/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
 #include <map>
 
 namespace vae {
 namespace {
 
+// CLI11's own PositiveNumber lets nan and inf through and words a refusal as a range up to the
+// largest double (300 digits). These say the allowed values in words: "--epochs: must be a whole
+// number, 1 or more (got 0)".
+template <typename Int>
+CLI::Validator count_flag(const Int&) {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        errno = 0;
+        const long long value = std::strtoll(text.c_str(), &end, 10);
+        if (end == text.c_str() || *end != '\0' || errno != 0 || value < 1) return "must be a whole number, 1 or more (got " + text + ")";
+        if (static_cast<unsigned long long>(value) > static_cast<unsigned long long>(std::numeric_limits<Int>::max()))
+          return "must be at most " + std::to_string(std::numeric_limits<Int>::max()) + " (got " + text + ")";
+        return "";
+      },
+      "");
+}
+
+enum class Zero { kAllowed, kRefused };
+CLI::Validator real_flag(Zero zero) {
+  return CLI::Validator(
+      [zero](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        const bool in_range = std::isfinite(value) && (zero == Zero::kAllowed ? value >= 0 : value > 0);
+        if (end == text.c_str() || *end != '\0' || !in_range)
+          return std::string("must be a finite number, ") + (zero == Zero::kAllowed ? "0 or more" : "above 0") + " (got " + text + ")";
+        return "";
+      },
+      "");
+}
+
+constexpr const char* kLayoutHelp =
+    "the images' axes: auto reads 3-D as N×H×W and 4-D as N×H×W×C when the last axis is 1, 3 or 4 and the second is not, "
+    "else N×C×H×W; nchw or nhwc settles a shape that could be either";
+
+void add_dataset_key_flags(CLI::App& app, std::string& train_key, std::string& test_key) {
+  app.add_option("--train-key", train_key, "the HDF5 dataset of training images (default: /train/images; labels beside it as .../labels)");
+  app.add_option("--test-key", test_key, "the HDF5 dataset of test images (default: /test/images)");
+}
+
 void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--data", c.data_path, "HDF5 dataset (default: Fashion-MNIST, converted on first use to $VAE_DIST_DATA or ~/.cache/vae_dist/fashion-mnist.h5)");
+  add_dataset_key_flags(app, c.data_keys.train, c.data_keys.test);
+  app.add_option_function<std::string>("--layout", [&c](const std::string& flag) { c.data_keys.layout = layout_from_flag(flag); },
+                                       kLayoutHelp)
+      ->check(CLI::IsMember({"auto", "nchw", "nhwc", "nhw"}))
+      ->option_text("auto|nchw|nhwc|nhw (default: auto)");
   app.add_option("--out", c.out_dir, "run folder for checkpoints, metrics and pictures (default: runs/<date>-<time>)");
   app.add_option("--model", c.model, "conv (the seed's ConvVAE, 32×32 canvas) or mlp (the fully-connected VAE)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, ModelKind>{{"conv", ModelKind::kConv}, {"mlp", ModelKind::kMlp}}))
       ->option_text("conv|mlp (default: conv)");
-  app.add_option("--latent-dim,--latent_dim", c.latent_dim, "size of the latent vector z")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--epochs", c.epochs, "passes over the training set")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--latent-dim,--latent_dim", c.latent_dim, "size of the latent vector z")->capture_default_str()->check(count_flag(c.latent_dim));
+  app.add_option("--epochs", c.epochs, "passes over the training set")->capture_default_str()->check(count_flag(c.epochs));
   app.add_option("--batch-size,--batch_size", c.batch_size, "images per step on each rank; the global batch is this × ranks")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(count_flag(c.batch_size));
   app.add_option("--global-batch-size,--global_batch_size", c.global_batch_size,
                  "images per step over all ranks (overrides --batch-size; ranks take ⌊B/ranks⌋ or ⌈B/ranks⌉ each). Fixed for the run: "
                  "a resume on any rank count keeps it")
-      ->check(CLI::PositiveNumber);
+      ->check(count_flag(c.global_batch_size));
   app.add_flag("--new-global-batch", c.new_global_batch,
                "on --resume from an epoch-end checkpoint, accept a global batch other than the checkpoint's (the sample order changes)");
-  app.add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--beta", c.beta, "weight of the KL term (β-VAE); 1 is the ELBO")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(real_flag(Zero::kRefused));
+  app.add_option("--beta", c.beta, "weight of the KL term (β-VAE); 1 is the ELBO")->capture_default_str()->check(real_flag(Zero::kAllowed));
   app.add_option("--seed", c.seed, "seeds the weights, the shuffles and the noise")->capture_default_str();
   app.add_option("--threads", c.threads, "intra-op threads per rank (default: the node's cores divided among its ranks, at least 1)")
-      ->check(CLI::PositiveNumber);
+      ->check(count_flag(c.threads));
   app.add_option("--remainder", c.remainder,
                  "the rows that do not fill a last global batch: partial (a smaller last step; every row once per epoch) or drop "
                  "(left to a later epoch's shuffle)")
@@ -38,29 +88,29 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
                "each rank appends the training rows of every step to <out>/sample_record/rank_NNNN.csv (epoch,step,row)");
   app.add_option("--bucket-mb,--bucket_mb", c.bucket_mb, "gradient bucket size in MiB (the first bucket is a quarter of it)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(real_flag(Zero::kRefused));
   app.add_flag_callback("--no-overlap", [&c] { c.overlap = Overlap::kOff; },
                         "one fused all-reduce after backward instead of buckets overlapped with it");
-  app.add_option("--max-steps", c.max_steps, "stop each epoch after this many steps (for quick checks)")->check(CLI::PositiveNumber);
+  app.add_option("--max-steps", c.max_steps, "stop each epoch after this many steps (for quick checks)")->check(count_flag(c.max_steps));
   app.add_option("--collective-timeout", c.collective_timeout_s, "seconds any collective (a gradient all-reduce, a step's stop vote) may wait before the job is aborted, naming the ranks it has not heard from")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(real_flag(Zero::kRefused));
   app.add_flag("--force", c.force, "start over in an output folder that holds another run (deletes that run's files)");
   app.add_option("--resume", c.resume,
                  "continue from a checkpoint: a path, or `auto` for the newest valid one in --out (the newest run when --out is not given; "
                  "starts fresh when there is none)");
   app.add_option("--checkpoint-every", c.checkpoint_every, "epochs between checkpoints (one is always written at the end)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(count_flag(c.checkpoint_every));
   app.add_option("--checkpoint-every-minutes", c.checkpoint_every_minutes,
                  "also write a checkpoint mid-epoch at the first step this many minutes after the last one (long epochs)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--keep", c.keep, "checkpoints kept in the run folder")->capture_default_str()->check(CLI::PositiveNumber);
+      ->check(real_flag(Zero::kRefused));
+  app.add_option("--keep", c.keep, "checkpoints kept in the run folder")->capture_default_str()->check(count_flag(c.keep));
   app.add_option("--iw-every", c.iw_every, "epochs between importance-weighted NLL estimates (one is always made at the end)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--iw-samples", c.iw_samples, "importance samples K per image")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses, spread evenly over the test split")->capture_default_str()->check(CLI::PositiveNumber);
+      ->check(count_flag(c.iw_every));
+  app.add_option("--iw-samples", c.iw_samples, "importance samples K per image")->capture_default_str()->check(count_flag(c.iw_samples));
+  app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses, spread evenly over the test split")->capture_default_str()->check(count_flag(c.iw_subset));
   app.add_option("--results", c.results_path,
                  "append one JSON line of this run's timings to FILE at the end (scaling studies; format in bench/README.md)");
   app.add_option("--gif-delay", c.gif_delay_cs, "delay between GIF frames, in 1/100 s")->capture_default_str()->check(CLI::Range(1, 65535));
@@ -69,20 +119,22 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
 void add_evaluate_flags(CLI::App& app, EvaluateConfig& c) {
   app.add_option("--checkpoint", c.checkpoint, "checkpoint file (runs/<name>/checkpoints/epoch_NNNN.pt)")->required();
   app.add_option("--data", c.data_path, "HDF5 dataset (default: the one the checkpoint was trained on)");
+  add_dataset_key_flags(app, c.train_key, c.test_key);
+  app.add_option("--layout", c.layout, kLayoutHelp)->check(CLI::IsMember({"auto", "nchw", "nhwc", "nhw"}));
   app.add_option("--out", c.out_dir, "folder for the grids (default: <run>/evaluation)");
   app.add_option("--num-samples,--num_samples", c.num_samples, "images in the samples and reconstruction grids")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--iw-samples", c.iw_samples, "importance samples K per image")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses, spread evenly over the test split")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--threads", c.threads, "intra-op threads per rank")->check(CLI::PositiveNumber);
+      ->check(count_flag(c.num_samples));
+  app.add_option("--iw-samples", c.iw_samples, "importance samples K per image")->capture_default_str()->check(count_flag(c.iw_samples));
+  app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses, spread evenly over the test split")->capture_default_str()->check(count_flag(c.iw_subset));
+  app.add_option("--threads", c.threads, "intra-op threads per rank")->check(count_flag(c.threads));
   app.add_option("--seed", c.seed, "seeds the noise of the estimates")->capture_default_str();
 }
 
 void add_sample_flags(CLI::App& app, SampleConfig& c) {
   app.add_option("--checkpoint", c.checkpoint, "checkpoint file (runs/<name>/checkpoints/epoch_NNNN.pt)")->required();
   app.add_option("--out", c.out_dir, "folder for the pictures (default: <run>/samples_from_<checkpoint>)");
-  app.add_option("--num-samples,--num_samples", c.num_samples, "images to draw")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--num-samples,--num_samples", c.num_samples, "images to draw")->capture_default_str()->check(count_flag(c.num_samples));
   app.add_option("--seed", c.seed, "seeds the latent draws")->capture_default_str();
 }
 

@@ -13,14 +13,37 @@ namespace vae {
 namespace {
 
 using h5::check;
+using h5::check_read;
 using h5::Handle;
 
 constexpr int64_t kTargetChunkBytes = int64_t{1} << 20;  // ~1 MiB of images per chunk
 
-bool has_link(hid_t loc, const char* name) { return H5Lexists(loc, name, H5P_DEFAULT) > 0; }
+// True when every component of `key` ("/a/b/c") exists: H5Lexists fails on a missing parent.
+bool has_path(hid_t file, const std::string& key) {
+  for (size_t slash = key.find('/', 1);; slash = key.find('/', slash + 1)) {
+    const std::string prefix = key.substr(0, slash);
+    if (!prefix.empty() && prefix != "/" && H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (slash == std::string::npos) return true;
+  }
+}
+
+// "/train/images, /train/labels, /x_train": what a user can pass to --train-key/--test-key.
+std::string datasets_in(hid_t file) {
+  std::string names;
+  H5Lvisit(file, H5_INDEX_NAME, H5_ITER_NATIVE,
+           [](hid_t group, const char* name, const H5L_info_t*, void* out) -> herr_t {
+             H5O_info_t object{};
+             if (H5Oget_info_by_name(group, name, &object, H5P_DEFAULT) >= 0 && object.type == H5O_TYPE_DATASET) {
+               auto& text = *static_cast<std::string*>(out);
+               text += (text.empty() ? "/" : ", /") + std::string(name);
+             }
+             return 0;
+           },
+           &names);
+  return names.empty() ? "none" : names;
+}
 
 std::string read_string_attribute(hid_t loc, const char* name, const std::string& path) {
-  require(H5Aexists(loc, name) > 0, path + ": missing root attribute '" + name + "' (see the schema in datasets/SCHEMA.md)");
   Handle attr(check(H5Aopen(loc, name, H5P_DEFAULT), path, "attribute open"), H5Aclose);
   Handle type(check(H5Aget_type(attr.get()), path, "attribute type"), H5Tclose);
   require(H5Tget_class(type.get()) == H5T_STRING, path + ": root attribute '" + name + "' is not a string");
@@ -28,6 +51,7 @@ std::string read_string_attribute(hid_t loc, const char* name, const std::string
     char* value = nullptr;
     Handle mem(check(H5Tcopy(H5T_C_S1), path, "type copy"), H5Tclose);
     H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));  // h5py's strings are UTF-8: HDF5 will not convert them to ASCII
     check(H5Aread(attr.get(), mem.get(), &value), path, "attribute read");
     std::string result = value ? value : "";
     H5free_memory(value);
@@ -40,7 +64,6 @@ std::string read_string_attribute(hid_t loc, const char* name, const std::string
 }
 
 int64_t read_int_attribute(hid_t loc, const char* name, const std::string& path) {
-  require(H5Aexists(loc, name) > 0, path + ": missing root attribute '" + name + "' (see the schema in datasets/SCHEMA.md)");
   Handle attr(check(H5Aopen(loc, name, H5P_DEFAULT), path, "attribute open"), H5Aclose);
   Handle type(check(H5Aget_type(attr.get()), path, "attribute type"), H5Tclose);
   require(H5Tget_class(type.get()) == H5T_INTEGER, path + ": root attribute '" + name + "' is not an integer");
@@ -49,53 +72,103 @@ int64_t read_int_attribute(hid_t loc, const char* name, const std::string& path)
   return value;
 }
 
+bool has_attribute(hid_t loc, const char* name) { return H5Aexists(loc, name) > 0; }
+
+PixelType pixel_type_of(hid_t type, const std::string& where) {
+  const H5T_class_t type_class = H5Tget_class(type);
+  const size_t size = H5Tget_size(type);
+  if (type_class == H5T_INTEGER && size == 1 && H5Tget_sign(type) == H5T_SGN_NONE) return PixelType::kUint8;
+  if (type_class == H5T_FLOAT && size == 4) return PixelType::kFloat32;
+  if (type_class == H5T_FLOAT && size == 8) return PixelType::kFloat64;
+  throw UserError(where + " holds " + (type_class == H5T_FLOAT ? "float" : type_class == H5T_INTEGER ? "integer" : "non-numeric") +
+                  " values of " + std::to_string(size) + " bytes; vae_dist reads uint8 (0–255) or float32/float64 in [0, 1] "
+                  "(rescale the images to one of those)");
+}
+
+bool could_be_channels(hsize_t extent) { return extent == 1 || extent == 3 || extent == 4; }
+
+// The images' layout and C×H×W from the dataset's shape (after N) and the layout asked for.
+Layout layout_of(const std::vector<hsize_t>& dims, Layout asked, const std::string& where, int64_t chw[3]) {
+  if (dims.size() == 3) {
+    require(asked == Layout::kAuto || asked == Layout::kNoChannelAxis,
+            where + " is 3-D (N×H×W), which has no channel axis to put " + (asked == Layout::kChannelsLast ? "last" : "first"));
+    chw[0] = 1, chw[1] = static_cast<int64_t>(dims[1]), chw[2] = static_cast<int64_t>(dims[2]);
+    return Layout::kNoChannelAxis;
+  }
+  require(dims.size() == 4, where + " is " + std::to_string(dims.size()) + "-D; images must be N×C×H×W, N×H×W×C or N×H×W");
+  require(asked != Layout::kNoChannelAxis, where + " is 4-D, so it has a channel axis: --layout nchw or nhwc");
+  const bool last = asked == Layout::kChannelsLast || (asked == Layout::kAuto && could_be_channels(dims[3]) && !could_be_channels(dims[1]));
+  if (last) {
+    chw[0] = static_cast<int64_t>(dims[3]), chw[1] = static_cast<int64_t>(dims[1]), chw[2] = static_cast<int64_t>(dims[2]);
+    return Layout::kChannelsLast;
+  }
+  chw[0] = static_cast<int64_t>(dims[1]), chw[1] = static_cast<int64_t>(dims[2]), chw[2] = static_cast<int64_t>(dims[3]);
+  return Layout::kChannelsFirst;
+}
+
+// The filters HDF5 will decode on read, by name ("gzip, shuffle").
+std::string filters_of(hid_t dcpl) {
+  std::string names;
+  for (int i = 0, n = H5Pget_nfilters(dcpl); i < n; ++i) {
+    unsigned flags = 0;
+    size_t count = 0;
+    char name[64] = {};
+    const H5Z_filter_t id = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &count, nullptr, sizeof name, name, nullptr);
+    names += (names.empty() ? "" : ", ") + std::string(id == H5Z_FILTER_DEFLATE ? "gzip" : id == H5Z_FILTER_SHUFFLE ? "shuffle" : name);
+  }
+  return names;
+}
+
 struct SplitShape {
-  int64_t rows = 0, chunk_rows = 0;
-  bool has_labels = false;
+  SplitSource source;
+  int64_t chw[3] = {0, 0, 0};
 };
 
-SplitShape validate_split(hid_t file, const char* split, const DatasetInfo& info) {
-  const std::string& path = info.path;
-  const std::string where = path + ": /" + split;
-  require(has_link(file, split), where + " is missing (the file needs groups /train and /test)");
-  const std::string images_name = std::string("/") + split + "/images";
-  require(has_link(file, images_name.c_str()), where + "/images is missing");
-  Handle images(check(H5Dopen2(file, images_name.c_str(), H5P_DEFAULT), path, "dataset open"), H5Dclose);
+SplitShape describe_split(hid_t file, Split split, const std::string& key, Layout asked, const std::string& path) {
+  const std::string where = path + ": " + key;
+  const std::string flag = split == Split::kTrain ? "--train-key" : "--test-key";
+  require(has_path(file, key), where + " is missing (datasets in the file: " + datasets_in(file) + "); name the " +
+                                   split_name(split) + " images with " + flag);
+  Handle images(check_read(H5Dopen2(file, key.c_str(), H5P_DEFAULT), path, ("opening " + key).c_str()), H5Dclose);
   Handle type(check(H5Dget_type(images.get()), path, "dataset type"), H5Tclose);
-  require(H5Tget_class(type.get()) == H5T_INTEGER && H5Tget_size(type.get()) == 1 && H5Tget_sign(type.get()) == H5T_SGN_NONE,
-          where + "/images must hold uint8 pixels");
-  Handle space(check(H5Dget_space(images.get()), path, "dataspace"), H5Sclose);
-  require(H5Sget_simple_extent_ndims(space.get()) == 4, where + "/images must be 4-D (N×C×H×W)");
-  std::array<hsize_t, 4> dims{};
-  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  require(static_cast<int64_t>(dims[1]) == info.channels && static_cast<int64_t>(dims[2]) == info.height &&
-              static_cast<int64_t>(dims[3]) == info.width,
-          where + "/images has shape C×H×W = " + std::to_string(dims[1]) + "×" + std::to_string(dims[2]) + "×" +
-              std::to_string(dims[3]) + " but the root attributes say " + std::to_string(info.channels) + "×" +
-              std::to_string(info.height) + "×" + std::to_string(info.width));
-  require(dims[0] > 0, where + "/images is empty");
-
   SplitShape shape;
-  shape.rows = static_cast<int64_t>(dims[0]);
+  SplitSource& source = shape.source;
+  source.images = key;
+  source.pixel_type = pixel_type_of(type.get(), where);
+  Handle space(check(H5Dget_space(images.get()), path, "dataspace"), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  require(rank >= 1, where + " is a scalar, not an array of images");
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  source.layout = layout_of(dims, asked, where, shape.chw);
+  source.rows = static_cast<int64_t>(dims[0]);
+  require(source.rows > 0, where + " is empty");
+  require(shape.chw[0] > 0 && shape.chw[1] > 0 && shape.chw[2] > 0, where + " has an empty image axis");
+
   Handle dcpl(check(H5Dget_create_plist(images.get()), path, "creation plist"), H5Pclose);
   if (H5Pget_layout(dcpl.get()) == H5D_CHUNKED) {
-    std::array<hsize_t, 4> chunk{};
-    H5Pget_chunk(dcpl.get(), 4, chunk.data());
-    shape.chunk_rows = static_cast<int64_t>(chunk[0]);
+    std::vector<hsize_t> chunk(dims.size());
+    H5Pget_chunk(dcpl.get(), rank, chunk.data());
+    source.chunk_rows = static_cast<int64_t>(chunk[0]);
+    source.filters = filters_of(dcpl.get());
   }
 
-  const std::string labels_name = std::string("/") + split + "/labels";
-  shape.has_labels = has_link(file, labels_name.c_str());
-  if (shape.has_labels) {
-    Handle labels(check(H5Dopen2(file, labels_name.c_str(), H5P_DEFAULT), path, "dataset open"), H5Dclose);
-    Handle ltype(check(H5Dget_type(labels.get()), path, "dataset type"), H5Tclose);
-    Handle lspace(check(H5Dget_space(labels.get()), path, "dataspace"), H5Sclose);
-    hsize_t count = 0;
-    require(H5Tget_class(ltype.get()) == H5T_INTEGER && H5Sget_simple_extent_ndims(lspace.get()) == 1,
-            where + "/labels must be a 1-D integer dataset");
-    H5Sget_simple_extent_dims(lspace.get(), &count, nullptr);
-    require(static_cast<int64_t>(count) == shape.rows, where + "/labels holds " + std::to_string(count) + " labels for " +
-                                                           std::to_string(shape.rows) + " images");
+  // Labels sit next to images named ".../images" (the schema's /train/labels).
+  const std::string suffix = "/images";
+  if (key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    const std::string labels_key = key.substr(0, key.size() - suffix.size()) + "/labels";
+    if (has_path(file, labels_key)) {
+      Handle labels(check_read(H5Dopen2(file, labels_key.c_str(), H5P_DEFAULT), path, "opening the labels"), H5Dclose);
+      Handle ltype(check(H5Dget_type(labels.get()), path, "dataset type"), H5Tclose);
+      Handle lspace(check(H5Dget_space(labels.get()), path, "dataspace"), H5Sclose);
+      hsize_t count = 0;
+      require(H5Tget_class(ltype.get()) == H5T_INTEGER && H5Sget_simple_extent_ndims(lspace.get()) == 1,
+              path + ": " + labels_key + " must be a 1-D integer dataset");
+      H5Sget_simple_extent_dims(lspace.get(), &count, nullptr);
+      require(static_cast<int64_t>(count) == source.rows, path + ": " + labels_key + " holds " + std::to_string(count) +
+                                                              " labels for " + std::to_string(source.rows) + " images");
+      source.labels = labels_key;
+    }
   }
   return shape;
 }
@@ -148,22 +221,73 @@ void check_consistent(const ImageSet& set, const char* split, const std::string&
 
 const char* split_name(Split split) { return split == Split::kTrain ? "train" : "test"; }
 
-DatasetInfo read_dataset_info(const std::string& path) {
+const char* pixel_type_name(PixelType type) {
+  switch (type) {
+    case PixelType::kUint8: return "uint8 (0–255)";
+    case PixelType::kFloat32: return "float32 (0–1)";
+    case PixelType::kFloat64: return "float64 (0–1)";
+  }
+  return "";
+}
+
+const char* layout_name(Layout layout) {
+  switch (layout) {
+    case Layout::kChannelsFirst: return "N×C×H×W";
+    case Layout::kChannelsLast: return "N×H×W×C";
+    case Layout::kNoChannelAxis: return "N×H×W";
+    case Layout::kAuto: return "auto";
+  }
+  return "";
+}
+
+const char* layout_flag(Layout layout) {
+  switch (layout) {
+    case Layout::kChannelsFirst: return "nchw";
+    case Layout::kChannelsLast: return "nhwc";
+    case Layout::kNoChannelAxis: return "nhw";
+    case Layout::kAuto: return "auto";
+  }
+  return "";
+}
+
+Layout layout_from_flag(const std::string& flag) {
+  for (const Layout layout : {Layout::kAuto, Layout::kChannelsFirst, Layout::kChannelsLast, Layout::kNoChannelAxis})
+    if (flag == layout_flag(layout)) return layout;
+  throw UserError("--layout " + flag + ": use auto, nchw, nhwc or nhw");
+}
+
+DatasetInfo read_dataset_info(const std::string& path, const DatasetKeys& keys) {
   Handle file = h5::open_read_only(path);
   DatasetInfo info;
   info.path = path;
-  info.name = read_string_attribute(file.get(), "name", path);
-  info.source = read_string_attribute(file.get(), "source", path);
-  info.channels = read_int_attribute(file.get(), "channels", path);
-  info.height = read_int_attribute(file.get(), "height", path);
-  info.width = read_int_attribute(file.get(), "width", path);
-  require(info.channels > 0 && info.height > 0 && info.width > 0, path + ": root attributes channels/height/width must be positive");
-  const SplitShape train = validate_split(file.get(), "train", info);
-  const SplitShape test = validate_split(file.get(), "test", info);
-  info.train_rows = train.rows;
-  info.test_rows = test.rows;
-  info.chunk_rows = train.chunk_rows;
-  info.has_labels = train.has_labels && test.has_labels;
+  const SplitShape train = describe_split(file.get(), Split::kTrain, keys.train, keys.layout, path);
+  const SplitShape test = describe_split(file.get(), Split::kTest, keys.test, keys.layout, path);
+  require(std::equal(train.chw, train.chw + 3, test.chw),
+          path + ": the train images are " + std::to_string(train.chw[0]) + "×" + std::to_string(train.chw[1]) + "×" +
+              std::to_string(train.chw[2]) + " (C×H×W) but the test images are " + std::to_string(test.chw[0]) + "×" +
+              std::to_string(test.chw[1]) + "×" + std::to_string(test.chw[2]));
+  info.channels = train.chw[0], info.height = train.chw[1], info.width = train.chw[2];
+  // The root attributes only repeat the shape: a file without them reads the same, named after
+  // itself; a file with them must agree with its images.
+  const hid_t root = file.get();
+  info.name = has_attribute(root, "name") ? read_string_attribute(root, "name", path) : std::filesystem::path(path).stem().string();
+  info.source = has_attribute(root, "source") ? read_string_attribute(root, "source", path) : "";
+  info.has_root_attributes = has_attribute(root, "channels") && has_attribute(root, "height") && has_attribute(root, "width");
+  const char* attributes[] = {"channels", "height", "width"};
+  for (int axis = 0; axis < 3; ++axis) {
+    if (!has_attribute(root, attributes[axis])) continue;
+    const int64_t said = read_int_attribute(root, attributes[axis], path);
+    require(said == train.chw[axis], path + ": root attribute " + attributes[axis] + " = " + std::to_string(said) + " but " + keys.train +
+                                         " is " + std::to_string(train.chw[0]) + "×" + std::to_string(train.chw[1]) + "×" +
+                                         std::to_string(train.chw[2]) + " (C×H×W, read as " + layout_name(train.source.layout) +
+                                         "): fix the attribute, or --layout if the axes are read wrong");
+  }
+  info.train = train.source;
+  info.test = test.source;
+  info.train_rows = train.source.rows;
+  info.test_rows = test.source.rows;
+  info.chunk_rows = train.source.chunk_rows;
+  info.has_labels = !train.source.labels.empty() && !test.source.labels.empty();
   return info;
 }
 

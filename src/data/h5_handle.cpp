@@ -7,9 +7,34 @@
 
 namespace vae::h5 {
 
+namespace {
+
+// The innermost message on HDF5's error stack ("truncated file: eof = 4096, …"): what went wrong,
+// where the outer ones only say which call failed.
+std::string innermost_error() {
+  std::string message;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD,
+           [](unsigned depth, const H5E_error2_t* error, void* out) -> herr_t {
+             if (depth == 0 && error->desc != nullptr) *static_cast<std::string*>(out) = error->desc;
+             return 0;
+           },
+           &message);
+  return message;
+}
+
+}  // namespace
+
 hid_t check(hid_t id, const std::string& file, const char* what) {
-  if (id < 0) throw UserError(file + ": HDF5 " + what + " failed");
-  return id;
+  if (id >= 0) return id;
+  const std::string detail = innermost_error();
+  throw UserError(file + ": HDF5 " + what + " failed" + (detail.empty() ? "" : " (" + detail + ")"));
+}
+
+hid_t check_read(hid_t id, const std::string& file, const char* what) {
+  if (id >= 0) return id;
+  const std::string detail = innermost_error();
+  throw UserError(file + ": damaged or truncated HDF5 file (" + what + " failed" + (detail.empty() ? "" : ": " + detail) +
+                  "); copy or convert it again");
 }
 
 void silence_library_errors() {
@@ -27,7 +52,7 @@ Handle open_read_only(const std::string& path) {
   // No chunk cache: a shard is read once, and without a cache HDF5 reads only the selected rows of
   // the chunks at either end of the shard instead of those chunks whole.
   check(H5Pset_cache(fapl.get(), 0, 0, 0, 0.75), path, "sizing the chunk cache");
-  return Handle(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), path, "open"), H5Fclose);
+  return Handle(check_read(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), path, "open"), H5Fclose);
 }
 
 }  // namespace vae::h5

@@ -7,8 +7,11 @@
 
 namespace vae::h5 {
 
-// Throws UserError("<file>: <what> failed") when an HDF5 call returned a negative id or status.
+// Throws UserError("<file>: HDF5 <what> failed (<HDF5's own reason>)") when an HDF5 call returned
+// a negative id or status.
 hid_t check(hid_t id, const std::string& file, const char* what);
+// The same for opening a file or reading its data, where a failure means the file is damaged.
+hid_t check_read(hid_t id, const std::string& file, const char* what);
 
 // Silences HDF5's own error stack printing once per process, so the user sees our one line.
 void silence_library_errors();

@@ -1,6 +1,10 @@
 #include "vae/h5_shard.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
+#include <sstream>
+#include <vector>
 
 #include "h5_handle.hpp"
 #include "vae/error.hpp"
@@ -9,19 +13,43 @@ namespace vae {
 namespace {
 
 using h5::check;
+using h5::check_read;
 using h5::Handle;
 
-// Reads rows [rows.begin, rows.end) of the dataset `name` whose trailing dims are `tail`.
-template <typename T>
-void read_rows(hid_t file, const std::string& name, RowRange rows, const std::array<hsize_t, 3>& tail, int rank, hid_t mem_type,
-               T* out, const std::string& path) {
-  Handle dataset(check(H5Dopen2(file, name.c_str(), H5P_DEFAULT), path, "dataset open"), H5Dclose);
-  Handle file_space(check(H5Dget_space(dataset.get()), path, "dataspace"), H5Sclose);
-  std::array<hsize_t, 4> start{static_cast<hsize_t>(rows.begin), 0, 0, 0};
-  std::array<hsize_t, 4> count{static_cast<hsize_t>(rows.size()), tail[0], tail[1], tail[2]};
-  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr), path, "hyperslab");
-  Handle mem_space(check(H5Screate_simple(rank, count.data(), nullptr), path, "dataspace"), H5Sclose);
-  check(H5Dread(dataset.get(), mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, out), path, "read");
+constexpr int64_t kBlockBytes = int64_t{4} << 20;  // rows are read and converted ~4 MiB at a time
+
+// Reads `count` rows from `first` of a dataset whose per-row extents are `row_dims`.
+void read_block(hid_t dataset, int64_t first, int64_t count, const std::vector<hsize_t>& row_dims, hid_t mem_type, void* out,
+                const std::string& path) {
+  std::vector<hsize_t> start(row_dims.size() + 1, 0), extent(row_dims.size() + 1);
+  start[0] = static_cast<hsize_t>(first);
+  extent[0] = static_cast<hsize_t>(count);
+  std::copy(row_dims.begin(), row_dims.end(), extent.begin() + 1);
+  Handle file_space(check(H5Dget_space(dataset), path, "dataspace"), H5Sclose);
+  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr), path, "hyperslab");
+  Handle mem_space(check(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr), path, "dataspace"), H5Sclose);
+  check_read(H5Dread(dataset, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, out), path, "reading rows");
+}
+
+// A float pixel in [0, 1] as the nearest of the 256 levels the trainer reads (value / 255).
+uint8_t to_level(float value, const std::string& where, int64_t row) {
+  if (!(value >= 0.0f && value <= 1.0f))
+    throw UserError(where + ": row " + std::to_string(row) + " holds the pixel value " + (std::ostringstream() << value).str() +
+                    ", outside [0, 1]; float images must be scaled to [0, 1] (divide 0–255 values by 255)");
+  return static_cast<uint8_t>(std::lround(value * 255.0f));
+}
+
+// Copies `count` stored rows (`Pixel` values in the split's layout) into `out` as uint8 N×C×H×W.
+template <typename Pixel, typename ToLevel>
+void to_channels_first(const std::vector<Pixel>& stored, int64_t count, const ImageSet& shape, Layout layout, ToLevel level,
+                       uint8_t* out) {
+  const int64_t channels = shape.channels, plane = shape.height * shape.width, image = shape.image_size();
+  for (int64_t i = 0; i < count; ++i) {
+    const Pixel* in = stored.data() + i * image;
+    uint8_t* to = out + i * image;
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t p = 0; p < plane; ++p) to[c * plane + p] = level(layout == Layout::kChannelsLast ? in[p * channels + c] : in[c * plane + p], i);
+  }
 }
 
 }  // namespace
@@ -29,6 +57,8 @@ void read_rows(hid_t file, const std::string& name, RowRange rows, const std::ar
 ImageSet read_shard(const DatasetInfo& info, Split split, RowRange rows) {
   require(rows.begin >= 0 && rows.end <= info.rows(split) && rows.size() > 0,
           info.path + ": row range outside the " + split_name(split) + " split");
+  const SplitSource& source = info.source_of(split);
+  const std::string where = info.path + ": " + source.images;
   Handle file = h5::open_read_only(info.path);
   ImageSet set;
   set.count = rows.size();
@@ -36,13 +66,36 @@ ImageSet read_shard(const DatasetInfo& info, Split split, RowRange rows) {
   set.height = info.height;
   set.width = info.width;
   set.pixels.resize(static_cast<size_t>(set.count * set.image_size()));
-  const std::string group = std::string("/") + split_name(split);
-  const std::array<hsize_t, 3> image_dims{static_cast<hsize_t>(info.channels), static_cast<hsize_t>(info.height),
-                                          static_cast<hsize_t>(info.width)};
-  read_rows(file.get(), group + "/images", rows, image_dims, 4, H5T_NATIVE_UINT8, set.pixels.data(), info.path);
+  const std::vector<hsize_t> row_dims =
+      source.layout == Layout::kNoChannelAxis ? std::vector<hsize_t>{hsize_t(info.height), hsize_t(info.width)}
+      : source.layout == Layout::kChannelsLast ? std::vector<hsize_t>{hsize_t(info.height), hsize_t(info.width), hsize_t(info.channels)}
+                                               : std::vector<hsize_t>{hsize_t(info.channels), hsize_t(info.height), hsize_t(info.width)};
+  Handle images(check_read(H5Dopen2(file.get(), source.images.c_str(), H5P_DEFAULT), info.path, "opening the images"), H5Dclose);
+  const bool is_float = source.pixel_type != PixelType::kUint8;
+  const bool as_stored = !is_float && source.layout != Layout::kChannelsLast;  // uint8 channels first: straight into place
+  const int64_t block = std::max<int64_t>(1, kBlockBytes / (set.image_size() * (is_float ? 4 : 1)));
+  std::vector<uint8_t> stored_levels;
+  std::vector<float> stored_floats;
+  for (int64_t first = rows.begin; first < rows.end; first += block) {
+    const int64_t count = std::min(block, rows.end - first);
+    uint8_t* out = set.pixels.data() + (first - rows.begin) * set.image_size();
+    if (as_stored) {
+      read_block(images.get(), first, count, row_dims, H5T_NATIVE_UINT8, out, info.path);
+    } else if (is_float) {  // HDF5 converts float64 to float32 as it reads: 8-bit levels need no more
+      stored_floats.resize(static_cast<size_t>(count * set.image_size()));
+      read_block(images.get(), first, count, row_dims, H5T_NATIVE_FLOAT, stored_floats.data(), info.path);
+      to_channels_first(stored_floats, count, set, source.layout,
+                        [&](float value, int64_t i) { return to_level(value, where, first + i); }, out);
+    } else {
+      stored_levels.resize(static_cast<size_t>(count * set.image_size()));
+      read_block(images.get(), first, count, row_dims, H5T_NATIVE_UINT8, stored_levels.data(), info.path);
+      to_channels_first(stored_levels, count, set, source.layout, [](uint8_t value, int64_t) { return value; }, out);
+    }
+  }
   if (info.has_labels) {
     set.labels.resize(static_cast<size_t>(set.count));
-    read_rows(file.get(), group + "/labels", rows, {1, 1, 1}, 1, H5T_NATIVE_INT64, set.labels.data(), info.path);
+    Handle labels(check_read(H5Dopen2(file.get(), source.labels.c_str(), H5P_DEFAULT), info.path, "opening the labels"), H5Dclose);
+    read_block(labels.get(), rows.begin, set.count, {}, H5T_NATIVE_INT64, set.labels.data(), info.path);
   }
   return set;
 }

@@ -28,6 +28,16 @@ T trained_with(const LoadedModel& loaded, const char* key, T fallback) {
   return nlohmann::json::parse(loaded.state.config_json).value(key, fallback);
 }
 
+// Where the dataset keeps its images: the flags given, else as the training run read it.
+DatasetKeys dataset_keys(const LoadedModel& loaded, const EvaluateConfig& config) {
+  DatasetKeys keys;
+  const auto trained = nlohmann::json::parse(loaded.state.config_json).value("data_keys", nlohmann::json::object());
+  keys.train = !config.train_key.empty() ? config.train_key : trained.value("train", keys.train);
+  keys.test = !config.test_key.empty() ? config.test_key : trained.value("test", keys.test);
+  keys.layout = layout_from_flag(!config.layout.empty() ? config.layout : trained.value("layout", std::string("auto")));
+  return keys;
+}
+
 // <run>/<leaf> for a checkpoint at <run>/checkpoints/epoch_N.pt.
 std::string beside_run(const std::string& checkpoint, const std::string& leaf) {
   return (fs::path(checkpoint).parent_path().parent_path() / leaf).string();
@@ -44,7 +54,7 @@ void run_evaluate(const Runtime& runtime, const EvaluateConfig& config) {
   ImageSet shard;
   runtime.all_or_none([&] {
     loaded = load_model_from_checkpoint(config.checkpoint);
-    info = read_dataset_info(config.data_path.empty() ? loaded.state.dataset_path : config.data_path);
+    info = read_dataset_info(config.data_path.empty() ? loaded.state.dataset_path : config.data_path, dataset_keys(loaded, config));
     const ImageShape& image = loaded.model->spec().image;
     require(info.channels == image.channels && info.height == image.height && info.width == image.width,
             info.path + " holds " + std::to_string(info.height) + "×" + std::to_string(info.width) + " images but " + config.checkpoint +

@@ -61,6 +61,7 @@ std::string batch_text(int64_t global_batch, int world_size) {
 
 std::string config_json(const TrainConfig& c, const DatasetInfo& dataset, int world_size) {
   return nlohmann::json{{"data", dataset.path},
+          {"data_keys", {{"train", c.data_keys.train}, {"test", c.data_keys.test}, {"layout", layout_flag(c.data_keys.layout)}}},
           {"world_size", world_size},
           {"dataset_name", dataset.name},
           {"model", to_string(c.model)},
@@ -95,6 +96,9 @@ TrainConfig with_stored_settings(const TrainConfig& config, const std::string& s
   // Each setting: the flag that overrides it, its key in config.json, and how to take it.
   const std::tuple<const char*, const char*, std::function<void(const Json&)>> settings[] = {
       {"data", "data", [&](const Json& v) { merged.data_path = v; }},
+      {"train-key", "data_keys", [&](const Json& v) { merged.data_keys.train = v.at("train"); }},
+      {"test-key", "data_keys", [&](const Json& v) { merged.data_keys.test = v.at("test"); }},
+      {"layout", "data_keys", [&](const Json& v) { merged.data_keys.layout = layout_from_flag(v.at("layout")); }},
       {"model", "model", [&](const Json& v) { merged.model = v == "mlp" ? ModelKind::kMlp : ModelKind::kConv; }},
       {"latent-dim", "latent_dim", [&](const Json& v) { merged.latent_dim = v; }},
       {"epochs", "epochs", [&](const Json& v) { merged.epochs = v; }},
@@ -131,7 +135,7 @@ TrainingData load_training_data(const Runtime& runtime, const TrainConfig& confi
   const std::string path = resolve_dataset(runtime, config);
   TrainingData data;
   runtime.all_or_none([&] {
-    data.info = read_dataset_info(path);
+    data.info = read_dataset_info(path, config.data_keys);
     canvas_for(config.model, {data.info.channels, data.info.height, data.info.width});  // the images fit the model
     data.order = SampleOrder(data.info.train_rows, config.global_batch_size, config.remainder);
     data.lanes = lanes_of_rank(data.order, runtime.world_size(), runtime.rank());

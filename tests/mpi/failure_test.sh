@@ -40,7 +40,7 @@ case $case_name in
   bad_schema)
     "$vae_data" synth --out "$work/good.h5" --train 50 --test 10 >/dev/null || fail "vae_data synth"
     h5copy -i "$work/good.h5" -o "$work/bad.h5" -s /train -d /train || fail "h5copy"  # no root attributes, no /test
-    expect_clean_failure "missing root attribute 'name'" "$vae_dist" --data "$work/bad.h5" --out "$work/run" ;;
+    expect_clean_failure "/test/images is missing" "$vae_dist" --data "$work/bad.h5" --out "$work/run" ;;
   rank_killed)
     "$vae_data" synth --out "$work/data.h5" --train 4000 --test 100 >/dev/null || fail "vae_data synth"
     "$mpiexec" -n "$ranks" bash -c 'echo $$ > "'"$work"'/pid.$OMPI_COMM_WORLD_RANK"; exec "$@"' _ \

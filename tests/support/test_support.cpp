@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <memory>
 #include <random>
 
@@ -18,6 +19,15 @@ std::unique_ptr<Runtime> g_runtime;
 }  // namespace
 
 const Runtime& runtime() { return *g_runtime; }
+
+std::string run_command(const std::string& command, int& status) {
+  std::string output;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  char buffer[512];
+  while (pipe && fgets(buffer, sizeof(buffer), pipe)) output += buffer;
+  status = pipe ? pclose(pipe) : -1;
+  return output;
+}
 
 TempDir::TempDir() {
   const auto base = std::filesystem::temp_directory_path();

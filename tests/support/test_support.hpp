@@ -40,6 +40,9 @@ class FileSizeLimit {
   void (*previous_handler_)(int) = nullptr;
 };
 
+// Runs `command` in a shell; returns its stdout and stderr together, and its wait status.
+std::string run_command(const std::string& command, int& status);
+
 // Writes the synthetic dataset with these sizes to `path` (deterministic).
 void write_synthetic(const std::string& path, int64_t train, int64_t test, uint64_t seed = 7);
 

@@ -166,12 +166,10 @@ TEST(Checkpoint, LoadsInPythonAsTheSeedModel) {
   Trained t = trained_model(1, 1);
   save_checkpoint(dir.file("epoch_0001.pt"), *t.model, *t.adam, some_state());
   const std::string command = std::string("cd ") + VAE_SOURCE_DIR + "/tests/oracle && /usr/bin/python3 checkpoint_loads.py " +
-                              dir.file("epoch_0001.pt") + " 2 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  char buffer[512];
-  while (fgets(buffer, sizeof(buffer), pipe)) output += buffer;
-  EXPECT_EQ(pclose(pipe), 0) << output;
+                              dir.file("epoch_0001.pt") + " 2";
+  int status = 0;
+  const std::string output = testing::run_command(command, status);
+  EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("24 parameters load into the seed's ConvVAE"), std::string::npos) << output;
 }
 

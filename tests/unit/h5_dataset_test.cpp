@@ -72,37 +72,45 @@ TEST(H5Dataset, RejectsEachSchemaViolationWithItsReason) {
   expect_rejected(dir.file("text.h5"), "not an HDF5 file");
   expect_rejected(dir.file("missing.h5"), "no such dataset file");
   {
-    FileBuilder b(dir.file("no_attrs.h5"));
-    b.images("train", H5T_STD_U8LE, {4, 1, 28, 28});
-  }
-  expect_rejected(dir.file("no_attrs.h5"), "missing root attribute 'name'");
-  {
     FileBuilder b(dir.file("no_test.h5"));
     b.root_attributes(28, 28);
     b.images("train", H5T_STD_U8LE, {4, 1, 28, 28});
   }
-  expect_rejected(dir.file("no_test.h5"), "/test is missing");
+  expect_rejected(dir.file("no_test.h5"), "/test/images is missing (datasets in the file: /train/images); name the test images with --test-key");
   {
-    FileBuilder b(dir.file("float.h5"));
-    b.root_attributes(28, 28);
-    b.images("train", H5T_IEEE_F32LE, {4, 1, 28, 28});
+    FileBuilder b(dir.file("int16.h5"));
+    b.images("train", H5T_STD_I16LE, {4, 1, 28, 28});
     b.images("test", H5T_STD_U8LE, {4, 1, 28, 28});
   }
-  expect_rejected(dir.file("float.h5"), "must hold uint8 pixels");
+  expect_rejected(dir.file("int16.h5"), "/train/images holds integer values of 2 bytes; vae_dist reads uint8 (0–255) or float32/float64");
   {
     FileBuilder b(dir.file("shape.h5"));
     b.root_attributes(28, 28);
     b.images("train", H5T_STD_U8LE, {4, 1, 32, 32});
     b.images("test", H5T_STD_U8LE, {4, 1, 32, 32});
   }
-  expect_rejected(dir.file("shape.h5"), "but the root attributes say 1×28×28");
+  expect_rejected(dir.file("shape.h5"), "root attribute height = 28 but /train/images is 1×32×32");
   {
-    FileBuilder b(dir.file("rank3.h5"));
-    b.root_attributes(28, 28);
+    FileBuilder b(dir.file("splits_differ.h5"));
     b.images("train", H5T_STD_U8LE, {4, 28, 28});
-    b.images("test", H5T_STD_U8LE, {4, 28, 28});
+    b.images("test", H5T_STD_U8LE, {4, 1, 32, 32});
   }
-  expect_rejected(dir.file("rank3.h5"), "must be 4-D");
+  expect_rejected(dir.file("splits_differ.h5"), "the train images are 1×28×28 (C×H×W) but the test images are 1×32×32");
+  {
+    FileBuilder b(dir.file("rank5.h5"));
+    b.images("train", H5T_STD_U8LE, {4, 1, 2, 28, 28});
+    b.images("test", H5T_STD_U8LE, {4, 1, 2, 28, 28});
+  }
+  expect_rejected(dir.file("rank5.h5"), "is 5-D; images must be N×C×H×W, N×H×W×C or N×H×W");
+}
+
+TEST(H5Dataset, ATruncatedFileSaysSo) {
+  testing::TempDir dir;
+  write_dataset(dir.file("whole.h5"), make_synthetic({200, 50, 28, 1}));
+  const auto size = std::filesystem::file_size(dir.file("whole.h5"));
+  std::filesystem::copy_file(dir.file("whole.h5"), dir.file("cut.h5"));
+  std::filesystem::resize_file(dir.file("cut.h5"), size / 2);
+  expect_rejected(dir.file("cut.h5"), "damaged or truncated HDF5 file (open failed: truncated file");
 }
 
 TEST(H5Dataset, WriteIsAtomicAndLeavesAnExistingFileAloneOnFailure) {

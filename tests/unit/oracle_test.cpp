@@ -12,15 +12,6 @@
 namespace vae {
 namespace {
 
-std::string run(const std::string& command, int& status) {
-  std::string output;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  char buffer[512];
-  while (pipe && fgets(buffer, sizeof(buffer), pipe)) output += buffer;
-  status = pipe ? pclose(pipe) : -1;
-  return output;
-}
-
 TEST(Oracle, ConvVaeMatchesPyTorchInForwardLossAndGradients) {
   testing::TempDir dir;
   torch::manual_seed(11);
@@ -46,7 +37,7 @@ TEST(Oracle, ConvVaeMatchesPyTorchInForwardLossAndGradients) {
 
   int status = 0;
   const std::string output =
-      run(std::string("/usr/bin/python3 ") + VAE_SOURCE_DIR "/tests/oracle/conv_vae_oracle.py " + dir.file("model.pt") + " " + dir.file("io.pt"),
+      testing::run_command(std::string("/usr/bin/python3 ") + VAE_SOURCE_DIR "/tests/oracle/conv_vae_oracle.py " + dir.file("model.pt") + " " + dir.file("io.pt"),
           status);
   EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("worst relative error"), std::string::npos) << output;

@@ -1,0 +1,144 @@
+// The reader against files written by h5py (tests/data/write_h5py_files.py): every layout and
+// pixel type reads to the same uint8 N×C×H×W, each rank's rows only; bad values name their row.
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+#include "vae/error.hpp"
+#include "vae/h5_dataset.hpp"
+#include "vae/h5_shard.hpp"
+
+namespace vae {
+namespace {
+
+constexpr int64_t kTrainRows = 150, kTestRows = 40;  // as the writer
+
+// The writer's formula: level(row, c, y, x) = (7·row + 31·c + 5·y + 3·x) mod 256.
+int expected_level(int64_t row, int64_t c, int64_t y, int64_t x) { return static_cast<int>((7 * row + 31 * c + 5 * y + 3 * x) % 256); }
+
+class OwnFiles : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir;
+    int status = 0;
+    const std::string output =
+        testing::run_command(std::string("/usr/bin/python3 ") + VAE_SOURCE_DIR "/tests/data/write_h5py_files.py " + dir_->path().string(), status);
+    ASSERT_EQ(status, 0) << output;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string file(const std::string& name) { return dir_->file(name); }
+
+  // Reads rows [first, end) of a split and checks every pixel, and the labels, against the formula.
+  static void expect_rows_read_exactly(const DatasetInfo& info, Split split, int64_t first, int64_t end) {
+    const ImageSet set = read_shard(info, split, {first, end});
+    int64_t wrong = 0;
+    for (int64_t i = 0; i < set.count; ++i)
+      for (int64_t c = 0; c < set.channels; ++c)
+        for (int64_t y = 0; y < set.height; ++y)
+          for (int64_t x = 0; x < set.width; ++x)
+            wrong += set.pixels[static_cast<size_t>(((i * set.channels + c) * set.height + y) * set.width + x)] !=
+                     expected_level(first + i, c, y, x);
+    EXPECT_EQ(wrong, 0) << info.path << " " << split_name(split) << " rows " << first << "–" << end;
+    if (info.has_labels) {
+      for (int64_t i = 0; i < set.count; ++i) EXPECT_EQ(set.labels[static_cast<size_t>(i)], (first + i) % 10);
+    }
+  }
+
+  static testing::TempDir* dir_;
+};
+testing::TempDir* OwnFiles::dir_ = nullptr;
+
+struct Case {
+  const char* file;
+  int64_t channels, size;
+  PixelType type;
+  Layout layout;
+  bool labels;
+};
+
+TEST_F(OwnFiles, EveryLayoutAndPixelTypeReadsTheSameLevels) {
+  const Case cases[] = {
+      {"uint8_nchw_attributes.h5", 1, 28, PixelType::kUint8, Layout::kChannelsFirst, true},
+      {"uint8_nhw.h5", 1, 28, PixelType::kUint8, Layout::kNoChannelAxis, true},
+      {"float32_nhw.h5", 1, 28, PixelType::kFloat32, Layout::kNoChannelAxis, false},
+      {"float64_nchw.h5", 1, 28, PixelType::kFloat64, Layout::kChannelsFirst, true},
+      {"uint8_nhwc_rgb_gzip.h5", 3, 32, PixelType::kUint8, Layout::kChannelsLast, true},
+      {"float32_nhwc_gzip_shuffle.h5", 3, 32, PixelType::kFloat32, Layout::kChannelsLast, true},
+      {"uint8_nhwc_gray.h5", 1, 28, PixelType::kUint8, Layout::kChannelsLast, true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.file);
+    const DatasetInfo info = read_dataset_info(file(c.file));
+    EXPECT_EQ(info.channels, c.channels);
+    EXPECT_EQ(info.height, c.size);
+    EXPECT_EQ(info.width, c.size);
+    EXPECT_EQ(info.train_rows, kTrainRows);
+    EXPECT_EQ(info.test_rows, kTestRows);
+    EXPECT_EQ(info.train.pixel_type, c.type);
+    EXPECT_EQ(info.train.layout, c.layout);
+    EXPECT_EQ(info.has_labels, c.labels);
+    // A rank's block in the middle (not chunk-aligned), and a whole split.
+    expect_rows_read_exactly(info, Split::kTrain, 37, 113);
+    expect_rows_read_exactly(info, Split::kTest, 0, kTestRows);
+  }
+}
+
+TEST_F(OwnFiles, RootAttributesAreOptionalAndTheNameComesFromTheFile) {
+  EXPECT_EQ(read_dataset_info(file("uint8_nchw_attributes.h5")).name, "with-attributes");  // h5py's UTF-8 strings
+  const DatasetInfo bare = read_dataset_info(file("uint8_nhw.h5"));
+  EXPECT_EQ(bare.name, "uint8_nhw");
+  EXPECT_FALSE(bare.has_root_attributes);
+}
+
+TEST_F(OwnFiles, GzipIsDecodedAndReported) {
+  const DatasetInfo info = read_dataset_info(file("float32_nhwc_gzip_shuffle.h5"));
+  EXPECT_NE(info.train.filters.find("gzip"), std::string::npos) << info.train.filters;
+  EXPECT_GT(info.train.chunk_rows, 0);
+}
+
+TEST_F(OwnFiles, OtherDatasetNamesAreGivenByKey) {
+  try {
+    read_dataset_info(file("other_keys.h5"));
+    FAIL() << "read without keys";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("/train/images is missing (datasets in the file: /data/x_test, /x_train); name the train images with --train-key"),
+              std::string::npos)
+        << e.what();
+  }
+  DatasetKeys keys;
+  keys.train = "/x_train";
+  keys.test = "data/x_test";
+  const DatasetInfo info = read_dataset_info(file("other_keys.h5"), keys);
+  EXPECT_EQ(info.channels, 1);
+  expect_rows_read_exactly(info, Split::kTrain, 0, kTrainRows);
+  expect_rows_read_exactly(info, Split::kTest, 5, 6);
+}
+
+TEST_F(OwnFiles, AnAmbiguousShapeIsChannelsFirstUnlessTheLayoutSaysOtherwise) {
+  // N×4×4×3: both the second and the last axis could be channels.
+  const DatasetInfo as_nchw = read_dataset_info(file("ambiguous_nhwc.h5"));
+  EXPECT_EQ(as_nchw.train.layout, Layout::kChannelsFirst);
+  EXPECT_EQ(as_nchw.channels, 4);
+  DatasetKeys keys;
+  keys.layout = Layout::kChannelsLast;
+  const DatasetInfo as_nhwc = read_dataset_info(file("ambiguous_nhwc.h5"), keys);
+  EXPECT_EQ(as_nhwc.channels, 3);
+  EXPECT_EQ(as_nhwc.height, 4);
+  expect_rows_read_exactly(as_nhwc, Split::kTrain, 0, kTrainRows);
+}
+
+TEST_F(OwnFiles, AValueOutsideZeroToOneNamesItsRowAndOnlyItsReaderFails) {
+  const DatasetInfo info = read_dataset_info(file("out_of_range.h5"));
+  EXPECT_NO_THROW(read_shard(info, Split::kTrain, {0, 97}));  // a rank whose rows are clean trains
+  try {
+    read_shard(info, Split::kTrain, {90, 110});
+    FAIL() << "row 97 was accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("out_of_range.h5: /train/images: row 97 holds the pixel value 1.25, outside [0, 1]"), std::string::npos)
+        << e.what();
+  }
+  const DatasetInfo with_nan = read_dataset_info(file("nan.h5"));
+  EXPECT_THROW(read_shard(with_nan, Split::kTest, {30, 32}), UserError);
+}
+
+}  // namespace
+}  // namespace vae
