@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Files written by h5py (tests/data/write_h5py_files.py) train under mpirun -n 2 as a user would
+# run them: each layout and pixel type, gzip, other dataset names; and the damaged ones stop
+# every rank with one message naming the file, the dataset and the row.
+#   own_data_test.sh MPIEXEC VAE_DIST VAE_DATA
+set -uo pipefail
+mpiexec=$1 vae_dist=$2 vae_data=$3
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; echo "--- output ---"; tail -n 20 "$work/out"; exit 1; }
+
+/usr/bin/python3 "$here/../data/write_h5py_files.py" "$work" || fail "the h5py writer"
+common=(--epochs 1 --max-steps 2 --batch-size 16 --threads 1 --latent-dim 2 --iw-samples 2 --iw-subset 8)
+
+trains() {  # FILE [FLAGS...]: 2 ranks train on it and write a checkpoint
+  local file=$1
+  shift
+  "$mpiexec" -n 2 "$vae_dist" --data "$work/$file" --out "$work/run_$file" "${common[@]}" "$@" >"$work/out" 2>&1 ||
+    fail "mpirun -n 2 vae_dist --data $file $*"
+  [[ -f $work/run_$file/checkpoints/epoch_0001.pt ]] || fail "$file: no checkpoint"
+  echo "ok: $file $* trains on 2 ranks ($(grep -m1 '^  dataset' "$work/out" | xargs))"
+}
+
+refused() {  # FRAGMENT FILE [FLAGS...]: every rank exits non-zero, the message said once
+  local fragment=$1 file=$2
+  shift 2
+  "$mpiexec" -n 2 "$vae_dist" --data "$work/$file" --out "$work/run_$file" "${common[@]}" "$@" >"$work/out" 2>&1 && fail "$file was accepted"
+  [[ $(grep -c "vae_dist: error: .*$fragment" "$work/out") == 1 ]] || fail "$file: expected '$fragment' once"
+  echo "ok: $file refused: $(grep 'vae_dist: error' "$work/out")"
+}
+
+for file in uint8_nchw_attributes.h5 uint8_nhw.h5 float32_nhw.h5 float64_nchw.h5 uint8_nhwc_rgb_gzip.h5 \
+            float32_nhwc_gzip_shuffle.h5 uint8_nhwc_gray.h5; do
+  trains "$file"
+done
+trains other_keys.h5 --train-key /x_train --test-key /data/x_test
+trains ambiguous_nhwc.h5 --layout nhwc --model mlp
+refused "other_keys.h5: /train/images is missing (datasets in the file: /data/x_test, /x_train); name the train images with --train-key" other_keys.h5
+refused "out_of_range.h5: /train/images: row 97 holds the pixel value 1.25, outside \[0, 1\]" out_of_range.h5
+refused "nan.h5: /test/images: row 31 holds the pixel value nan" nan.h5
+
+# vae_data inspect reads every row, and evaluate reads the file the way its run did.
+"$vae_data" inspect "$work/other_keys.h5" --train-key /x_train --test-key /data/x_test >"$work/out" 2>&1 || fail "inspect with keys"
+grep -q "every row read and in range" "$work/out" || fail "inspect did not read every row"
+"$vae_data" inspect "$work/out_of_range.h5" >"$work/out" 2>&1 && fail "inspect accepted row 97"
+"$vae_dist" evaluate --checkpoint "$work/run_other_keys.h5/checkpoints/epoch_0001.pt" --iw-samples 2 --iw-subset 8 >"$work/out" 2>&1 ||
+  fail "evaluate did not find the run's dataset keys"
+echo "ok: inspect and evaluate"
