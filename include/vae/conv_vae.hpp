@@ -6,6 +6,11 @@
 //     → fc1 (64→128) → fc_mu, fc_log_var (128→latent)
 //   z → fc2 (latent→64) → [B,64,1,1] → dec1 (4×4, stride 1) → dec2..dec4 (4×4, stride 2)
 //     → logits [B,C,32,32]
+//
+// Images larger than 32×32 sit on the next power-of-two canvas, 32·2^d, and the model gains d
+// stride-2 layers at each end (4×4 kernels, 16 channels, ReLU between layers): down1..down_d
+// take the canvas to 32×32 before enc1 (which then reads 16 channels), and up1..up_d take dec4's
+// 32×32 (then 16 channels) back to the canvas, the last one to C channels. d = 0 is the seed's model.
 #include "vae/vae_model.hpp"
 
 namespace vae {
@@ -16,9 +21,11 @@ class ConvVae : public VaeModel {
   Posterior encode(const torch::Tensor& x) override;
   torch::Tensor decode_logits(const torch::Tensor& z) override;
 
-  static constexpr int64_t kCanvas = 32;
+  static constexpr int64_t kCanvas = 32;  // the seed's canvas; larger images double it (canvas_for)
 
  private:
+  std::vector<torch::nn::Conv2d> down_;
+  std::vector<torch::nn::ConvTranspose2d> up_;
   torch::nn::Conv2d enc1_{nullptr}, enc2_{nullptr}, enc3_{nullptr}, enc4_{nullptr};
   torch::nn::Linear fc1_{nullptr}, fc_mu_{nullptr}, fc_log_var_{nullptr}, fc2_{nullptr};
   torch::nn::ConvTranspose2d dec1_{nullptr}, dec2_{nullptr}, dec3_{nullptr}, dec4_{nullptr};

@@ -15,11 +15,21 @@ torch::nn::ConvTranspose2dOptions deconv(int64_t in, int64_t out, int64_t stride
   return torch::nn::ConvTranspose2dOptions(in, out, kKernel).stride(stride).padding(padding);
 }
 
+// How many times the canvas doubles the seed's 32×32.
+int64_t doublings(int64_t canvas_side) {
+  int64_t d = 0;
+  while ((ConvVae::kCanvas << d) < canvas_side) ++d;
+  return d;
+}
+
 }  // namespace
 
 ConvVae::ConvVae(const ModelSpec& spec) : VaeModel(spec) {
-  const int64_t c = spec.image.channels, latent = spec.latent_dim;
-  enc1_ = register_module("enc1", torch::nn::Conv2d(conv(c, kBase, 1)));
+  const int64_t c = spec.image.channels, latent = spec.latent_dim, extra = doublings(canvas().height);
+  for (int64_t k = 1; k <= extra; ++k)
+    down_.push_back(register_module("down" + std::to_string(k), torch::nn::Conv2d(conv(k == 1 ? c : kBase, kBase, 1))));
+  const int64_t inner_channels = extra == 0 ? c : kBase;  // what enc1 reads and dec4 writes
+  enc1_ = register_module("enc1", torch::nn::Conv2d(conv(inner_channels, kBase, 1)));
   enc2_ = register_module("enc2", torch::nn::Conv2d(conv(kBase, kBase * 2, 1)));
   enc3_ = register_module("enc3", torch::nn::Conv2d(conv(kBase * 2, kBase * 4, 1)));
   enc4_ = register_module("enc4", torch::nn::Conv2d(conv(kBase * 4, kBottleneck, 0)));
@@ -30,11 +40,15 @@ ConvVae::ConvVae(const ModelSpec& spec) : VaeModel(spec) {
   dec1_ = register_module("dec1", torch::nn::ConvTranspose2d(deconv(kBottleneck, kBase * 8, 1, 0)));
   dec2_ = register_module("dec2", torch::nn::ConvTranspose2d(deconv(kBase * 8, kBase * 4, 2, 1)));
   dec3_ = register_module("dec3", torch::nn::ConvTranspose2d(deconv(kBase * 4, kBase * 2, 2, 1)));
-  dec4_ = register_module("dec4", torch::nn::ConvTranspose2d(deconv(kBase * 2, c, 2, 1)));
+  dec4_ = register_module("dec4", torch::nn::ConvTranspose2d(deconv(kBase * 2, inner_channels, 2, 1)));
+  for (int64_t k = 1; k <= extra; ++k)
+    up_.push_back(register_module("up" + std::to_string(k), torch::nn::ConvTranspose2d(deconv(kBase, k == extra ? c : kBase, 2, 1))));
 }
 
 VaeModel::Posterior ConvVae::encode(const torch::Tensor& x) {
-  auto h = torch::relu(enc1_(x));
+  auto h = x;
+  for (auto& down : down_) h = torch::relu(down(h));
+  h = torch::relu(enc1_(h));
   h = torch::relu(enc2_(h));
   h = torch::relu(enc3_(h));
   h = torch::relu(enc4_(h));       // [B, 64, 1, 1] on the 32×32 canvas
@@ -47,7 +61,9 @@ torch::Tensor ConvVae::decode_logits(const torch::Tensor& z) {
   h = torch::relu(dec1_(h));
   h = torch::relu(dec2_(h));
   h = torch::relu(dec3_(h));
-  return dec4_(h);
+  h = dec4_(h);
+  for (auto& up : up_) h = up(torch::relu(h));
+  return h;
 }
 
 }  // namespace vae

@@ -12,10 +12,14 @@ VaeModel::VaeModel(ModelSpec spec) : spec_(spec), canvas_(canvas_for(spec.kind, 
 
 ImageShape canvas_for(ModelKind kind, const ImageShape& image) {
   if (kind == ModelKind::kMlp) return image;
-  require(image.height <= ConvVae::kCanvas && image.width <= ConvVae::kCanvas,
-          "the conv model works on a 32×32 canvas but the images are " + std::to_string(image.height) + "×" +
-              std::to_string(image.width) + ": use --model mlp or images of at most 32×32");
-  return ImageShape{image.channels, ConvVae::kCanvas, ConvVae::kCanvas};
+  // 32×32 (the seed's), or the next power of two that holds the images; see conv_vae.hpp.
+  constexpr int64_t kLargest = 1024;
+  require(image.height <= kLargest && image.width <= kLargest,
+          "the conv model's canvas goes up to " + std::to_string(kLargest) + "×" + std::to_string(kLargest) + " but the images are " +
+              std::to_string(image.height) + "×" + std::to_string(image.width) + ": downscale them");
+  int64_t side = ConvVae::kCanvas;
+  while (side < image.height || side < image.width) side *= 2;
+  return ImageShape{image.channels, side, side};
 }
 
 std::shared_ptr<VaeModel> make_model(const ModelSpec& spec) {

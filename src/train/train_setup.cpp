@@ -164,11 +164,14 @@ torch::Device pick_device(const Runtime& runtime) {
 std::string configuration_table(const Runtime& runtime, const TrainConfig& config, const std::string& run_dir, const TrainingData& data,
                                 int threads, const torch::Device& device, const std::string& comm_name, size_t buckets) {
   const auto& info = data.info;
+  const ImageShape canvas = canvas_for(config.model, {info.channels, info.height, info.width});
   const std::pair<const char*, std::string> rows[] = {
       {"dataset", info.path + " (" + info.name + ")"},
       {"images", std::to_string(info.train_rows) + " train, " + std::to_string(info.test_rows) + " test, " +
-                     std::to_string(info.channels) + "×" + std::to_string(info.height) + "×" + std::to_string(info.width)},
-      {"model", std::string(to_string(config.model)) + ", latent " + std::to_string(config.latent_dim) + ", β " + number(config.beta)},
+                     std::to_string(info.channels) + "×" + std::to_string(info.height) + "×" + std::to_string(info.width) + ", " +
+                     pixel_type_name(info.train.pixel_type) + " " + layout_name(info.train.layout)},
+      {"model", std::string(to_string(config.model)) + " on a " + std::to_string(canvas.height) + "×" + std::to_string(canvas.width) +
+                    " canvas, latent " + std::to_string(config.latent_dim) + ", β " + number(config.beta)},
       {"ranks", std::to_string(runtime.world_size()) + (runtime.hosts() > 1 ? " on " + std::to_string(runtime.hosts()) + " hosts" : "") + " (" +
                     std::to_string(runtime.local_size()) + " on " + runtime.host() + ")"},
       {"device", device.str() + ", " + std::to_string(threads) + " thread(s) per rank"},

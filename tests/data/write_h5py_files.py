@@ -45,6 +45,7 @@ def main(out):
     write(f"{out}/uint8_nhwc_rgb_gzip.h5", "nhwc", "uint8", channels=3, size=32, compression="gzip", chunks=(16, 32, 32, 3))
     write(f"{out}/float32_nhwc_gzip_shuffle.h5", "nhwc", "float32", channels=3, size=32, compression="gzip", shuffle=True)
     write(f"{out}/uint8_nhwc_gray.h5", "nhwc", "uint8")  # N×28×28×1: the last axis is 1, the second is not
+    write(f"{out}/uint8_nhwc_rgb64.h5", "nhwc", "uint8", channels=3, size=64, compression="gzip")  # the conv model's 64×64 canvas
     write(f"{out}/other_keys.h5", "nhw", "float32", keys=("x_train", "data/x_test"))
     # N×3×3×3... is ambiguous: read channels first unless --layout nhwc says otherwise.
     write(f"{out}/ambiguous_nhwc.h5", "nhwc", "uint8", channels=3, size=4)

@@ -47,3 +47,8 @@ grep -q "every row read and in range" "$work/out" || fail "inspect did not read 
 "$vae_dist" evaluate --checkpoint "$work/run_other_keys.h5/checkpoints/epoch_0001.pt" --iw-samples 2 --iw-subset 8 >"$work/out" 2>&1 ||
   fail "evaluate did not find the run's dataset keys"
 echo "ok: inspect and evaluate"
+# 64×64 RGB trains with the conv model (the 64×64 canvas) and draws colour pictures.
+"$mpiexec" -n 2 "$vae_dist" --data "$work/uint8_nhwc_rgb64.h5" --out "$work/rgb64" "${common[@]}" >"$work/out" 2>&1 || fail "64×64 RGB"
+grep -q "conv on a 64×64 canvas" "$work/out" || fail "the table does not show the 64×64 canvas"
+[[ -s $work/rgb64/samples/epoch_0001.png ]] || fail "no samples grid for the 64×64 RGB run"
+echo "ok: 64×64 RGB trains with the conv model on a 64×64 canvas"

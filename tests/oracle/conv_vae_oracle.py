@@ -3,8 +3,10 @@
 Usage: conv_vae_oracle.py MODEL.pt IO.pt
   MODEL.pt  the C++ model saved with torch::save; loaded with torch.jit.load, its
             named_parameters() must map one to one onto this module's state_dict.
-  IO.pt     torch.load-able dict from the C++ side: x (padded 32×32 input), eps, and the C++
-            results mu, log_var, reconstruction, loss and grad.<name> for every parameter.
+  IO.pt     torch.load-able dict from the C++ side: x (the input padded to the canvas: 32×32,
+            or the next power of two for larger images), image_size (the real H, W centred on
+            it), eps, and the C++ results mu, log_var, reconstruction, loss and grad.<name> for
+            every parameter.
 Recomputes everything in float64 and exits non-zero when any relative error exceeds 1e-5.
 """
 import sys
@@ -17,12 +19,18 @@ TOLERANCE = 1e-5
 
 
 class ConvVAE(nn.Module):
-    """The seed's convolutional VAE: 4×4 kernels, 16 initial channels, 32×32 canvas."""
+    """The seed's convolutional VAE: 4×4 kernels, 16 initial channels, 32×32 canvas. A canvas of
+    32·2^d adds d stride-2 layers of 16 channels at each end: down1..down_d before enc1, up1..up_d
+    after dec4 (the last to the image's channels), ReLU between layers."""
 
-    def __init__(self, latent_dim, image_channels=1, init_channels=16):
+    def __init__(self, latent_dim, image_channels=1, init_channels=16, canvas=32):
         super().__init__()
         k = 4
-        self.enc1 = nn.Conv2d(image_channels, init_channels, k, stride=2, padding=1)
+        self.doublings = (canvas // 32).bit_length() - 1
+        for i in range(1, self.doublings + 1):
+            setattr(self, f"down{i}", nn.Conv2d(image_channels if i == 1 else init_channels, init_channels, k, stride=2, padding=1))
+        inner = image_channels if self.doublings == 0 else init_channels
+        self.enc1 = nn.Conv2d(inner, init_channels, k, stride=2, padding=1)
         self.enc2 = nn.Conv2d(init_channels, init_channels * 2, k, stride=2, padding=1)
         self.enc3 = nn.Conv2d(init_channels * 2, init_channels * 4, k, stride=2, padding=1)
         self.enc4 = nn.Conv2d(init_channels * 4, 64, k, stride=2, padding=0)
@@ -33,10 +41,15 @@ class ConvVAE(nn.Module):
         self.dec1 = nn.ConvTranspose2d(64, init_channels * 8, k, stride=1, padding=0)
         self.dec2 = nn.ConvTranspose2d(init_channels * 8, init_channels * 4, k, stride=2, padding=1)
         self.dec3 = nn.ConvTranspose2d(init_channels * 4, init_channels * 2, k, stride=2, padding=1)
-        self.dec4 = nn.ConvTranspose2d(init_channels * 2, image_channels, k, stride=2, padding=1)
+        self.dec4 = nn.ConvTranspose2d(init_channels * 2, inner, k, stride=2, padding=1)
+        for i in range(1, self.doublings + 1):
+            out = image_channels if i == self.doublings else init_channels
+            setattr(self, f"up{i}", nn.ConvTranspose2d(init_channels, out, k, stride=2, padding=1))
 
     def encode(self, x):
         """q(z|x): (mu, log_var)."""
+        for i in range(1, self.doublings + 1):
+            x = F.relu(getattr(self, f"down{i}")(x))
         x = F.relu(self.enc1(x))
         x = F.relu(self.enc2(x))
         x = F.relu(self.enc3(x))
@@ -51,7 +64,10 @@ class ConvVAE(nn.Module):
         x = F.relu(self.dec1(x))
         x = F.relu(self.dec2(x))
         x = F.relu(self.dec3(x))
-        return self.dec4(x)
+        x = self.dec4(x)
+        for i in range(1, self.doublings + 1):
+            x = getattr(self, f"up{i}")(F.relu(x))
+        return x
 
     def forward(self, x, eps):
         mu, log_var = self.encode(x)
@@ -67,7 +83,8 @@ def main(model_path, io_path):
     io = torch.load(io_path)
     scripted = torch.jit.load(model_path)
     named = dict(scripted.named_parameters())
-    model = ConvVAE(latent_dim=io["eps"].shape[1]).double()
+    x = io["x"]
+    model = ConvVAE(latent_dim=io["eps"].shape[1], image_channels=x.shape[1], canvas=x.shape[2]).double()
     expected = set(model.state_dict().keys())
     if set(named) != expected:
         print(f"parameter names differ: C++ {sorted(named)} vs seed {sorted(expected)}")
@@ -76,7 +93,9 @@ def main(model_path, io_path):
 
     x, eps = io["x"].double(), io["eps"].double()
     reconstruction, mu, log_var = model(x, eps)
-    crop = (slice(None), slice(None), slice(2, 30), slice(2, 30))  # the 28×28 real pixels
+    height, width = io["image_size"].tolist()
+    top, left = (x.shape[2] - height) // 2, (x.shape[3] - width) // 2  # the real pixels, centred
+    crop = (slice(None), slice(None), slice(top, top + height), slice(left, left + width))
     bce = F.binary_cross_entropy(reconstruction[crop], x[crop], reduction="sum")
     kld = -0.5 * torch.sum(1 + log_var - mu.pow(2) - log_var.exp())
     loss = (bce + kld) / x.shape[0]  # nats per image, averaged over the batch

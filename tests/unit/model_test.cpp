@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "vae/conv_vae.hpp"
 #include "vae/error.hpp"
 #include "vae/mlp_vae.hpp"
@@ -42,7 +44,28 @@ TEST(ConvVae, ParameterNamesMatchTheSeedModule) {
   EXPECT_EQ(model.named_parameters()["dec4.weight"].sizes(), (std::vector<int64_t>{32, 1, 4, 4}));
 }
 
-TEST(ConvVae, RefusesImagesLargerThanItsCanvas) { EXPECT_THROW(ConvVae({ModelKind::kConv, {1, 64, 64}, 2}), UserError); }
+TEST(ConvVae, LargerImagesDoubleTheCanvasWithAStride2LayerAtEachEnd) {
+  struct Case {
+    ImageShape image;
+    int64_t canvas;
+    int extra_layers;  // down_k and up_k each
+  };
+  for (const Case& c : {Case{{3, 64, 64}, 64, 1}, Case{{1, 33, 20}, 64, 1}, Case{{3, 100, 80}, 128, 2}}) {
+    ConvVae model({ModelKind::kConv, c.image, 2});
+    EXPECT_EQ(model.canvas().height, c.canvas);
+    EXPECT_EQ(model.canvas().width, c.canvas);
+    const auto x = pad_to_canvas(torch::rand({2, c.image.channels, c.image.height, c.image.width}), model.canvas());
+    const auto pass = forward_with_noise(model, x, torch::zeros({2, 2}));
+    EXPECT_EQ(pass.logits.sizes(), (std::vector<int64_t>{2, c.image.channels, c.canvas, c.canvas}));
+    const auto names = parameter_names(model);
+    for (int k = 1; k <= 2; ++k) {
+      const bool expected = k <= c.extra_layers;
+      EXPECT_EQ(std::count(names.begin(), names.end(), "down" + std::to_string(k) + ".weight"), expected ? 1 : 0);
+      EXPECT_EQ(std::count(names.begin(), names.end(), "up" + std::to_string(k) + ".weight"), expected ? 1 : 0);
+    }
+  }
+  EXPECT_THROW(ConvVae({ModelKind::kConv, {1, 2048, 16}, 2}), UserError);
+}
 
 TEST(MlpVae, WorksOnTheImageItself) {
   MlpVae model({ModelKind::kMlp, {1, 28, 28}, 20});

@@ -12,12 +12,13 @@
 namespace vae {
 namespace {
 
-TEST(Oracle, ConvVaeMatchesPyTorchInForwardLossAndGradients) {
+// Runs one batch through the C++ model and asks the oracle to recompute it in float64.
+void expect_matches_oracle(const ImageShape& image, int64_t latent) {
   testing::TempDir dir;
   torch::manual_seed(11);
-  auto model = std::make_shared<ConvVae>(ModelSpec{ModelKind::kConv, {1, 28, 28}, 8});
-  const auto x = pad_to_canvas(torch::rand({4, 1, 28, 28}), model->canvas());
-  const auto eps = torch::randn({4, 8});
+  auto model = std::make_shared<ConvVae>(ModelSpec{ModelKind::kConv, image, latent});
+  const auto x = pad_to_canvas(torch::rand({4, image.channels, image.height, image.width}), model->canvas());
+  const auto eps = torch::randn({4, latent});
   const VaePass pass = forward_with_noise(*model, x, eps);
   const LossTerms terms{reconstruction_nll(pass.logits, x, model->spec().image), kl_to_standard_normal(pass.mu, pass.log_var)};
   const auto loss = terms.per_image(1.0).mean();
@@ -25,6 +26,7 @@ TEST(Oracle, ConvVaeMatchesPyTorchInForwardLossAndGradients) {
 
   c10::Dict<std::string, torch::Tensor> io;
   io.insert("x", x);
+  io.insert("image_size", torch::tensor({image.height, image.width}));
   io.insert("eps", eps);
   io.insert("mu", pass.mu.detach());
   io.insert("log_var", pass.log_var.detach());
@@ -38,9 +40,17 @@ TEST(Oracle, ConvVaeMatchesPyTorchInForwardLossAndGradients) {
   int status = 0;
   const std::string output =
       testing::run_command(std::string("/usr/bin/python3 ") + VAE_SOURCE_DIR "/tests/oracle/conv_vae_oracle.py " + dir.file("model.pt") + " " + dir.file("io.pt"),
-          status);
+                           status);
   EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("worst relative error"), std::string::npos) << output;
+}
+
+TEST(Oracle, ConvVaeMatchesPyTorchInForwardLossAndGradients) { expect_matches_oracle({1, 28, 28}, 8); }
+
+// 64×64 RGB on a 64×64 canvas (one more stride-2 layer at each end), and 3×50×60 centred on it.
+TEST(Oracle, LargerImagesMatchPyTorchOnTheDoubledCanvas) {
+  expect_matches_oracle({3, 64, 64}, 8);
+  expect_matches_oracle({3, 50, 60}, 4);
 }
 
 }  // namespace
