@@ -16,7 +16,10 @@
 namespace {
 
 std::string describe(const vae::SplitSource& split) {
-  std::string text = split.images + ": " + std::to_string(split.rows) + " rows, " + vae::pixel_type_name(split.pixel_type) + ", " +
+  const std::string k = std::to_string(split.every);
+  std::string text = split.images + (split.every == 0 ? "" : split.test_part ? " (1 row in " + k + ": rows " + k + "·i + " + k + " − 1)"
+                                                                             : " (the rows not tested)") +
+                     ": " + std::to_string(split.rows) + " rows, " + vae::pixel_type_name(split.pixel_type) + ", " +
                      vae::layout_name(split.layout);
   text += split.chunk_rows > 0 ? ", chunks of " + std::to_string(split.chunk_rows) + " rows" : ", contiguous";
   if (!split.filters.empty()) text += ", " + split.filters;
@@ -68,6 +71,8 @@ int main(int argc, char** argv) {
   inspect->add_option("file", inspect_path, "HDF5 dataset")->required();
   inspect->add_option("--train-key", keys.train, "the HDF5 dataset of training images")->capture_default_str();
   inspect->add_option("--test-key", keys.test, "the HDF5 dataset of test images")->capture_default_str();
+  double test_fraction = 0;
+  inspect->add_option("--test-fraction", test_fraction, "test on every k-th training row, k = round(1/F) (as vae_dist --test-fraction)");
   inspect->add_option("--layout", layout, "auto, nchw, nhwc or nhw (as vae_dist --layout)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "nchw", "nhwc", "nhw"}));
@@ -83,6 +88,7 @@ int main(int argc, char** argv) {
       print_info(vae::read_dataset_info(out));
     } else {
       keys.layout = vae::layout_from_flag(layout);
+      if (test_fraction > 0) keys.test_every = vae::test_every_from_fraction(test_fraction);
       const vae::DatasetInfo info = vae::read_dataset_info(inspect_path, keys);
       print_info(info);
       check_every_row(info);

@@ -29,12 +29,17 @@ const char* layout_name(Layout layout);  // "N×C×H×W", "N×H×W×C", "N×H×W
 // The --layout values: auto, nchw, nhwc, nhw.
 const char* layout_flag(Layout layout);
 Layout layout_from_flag(const std::string& flag);  // throws UserError on another word
+// --test-fraction f as DatasetKeys::test_every: round(1/f); throws UserError outside (0, 0.5].
+int64_t test_every_from_fraction(double fraction);
 
 // Where a file keeps its images, and how to read an ambiguous 4-D shape.
 struct DatasetKeys {
   std::string train = "/train/images";
   std::string test = "/test/images";
   Layout layout = Layout::kAuto;
+  // Nonzero: the file has no test split; every `test_every`-th row of the train images is the
+  // test split (rows k−1, 2k−1, …), the others train. From --test-fraction f: k = round(1/f).
+  int64_t test_every = 0;
 };
 
 // One split as stored: its images dataset, the labels next to it, and how to convert it.
@@ -45,6 +50,16 @@ struct SplitSource {
   int64_t rows = 0;
   int64_t chunk_rows = 0;        // rows per chunk (0: contiguous storage)
   std::string filters;           // e.g. "gzip" ("" when none)
+  // A split cut from `images` by DatasetKeys::test_every = k: the test part is file rows k−1,
+  // 2k−1, …; the train part every other row. 0: the split is `images` whole.
+  int64_t every = 0;
+  bool test_part = false;
+
+  // The file row of the split's row `row`.
+  int64_t file_row(int64_t row) const {
+    if (every == 0) return row;
+    return test_part ? row * every + every - 1 : row + row / (every - 1);
+  }
 };
 
 struct DatasetInfo {

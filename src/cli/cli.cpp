@@ -51,6 +51,9 @@ void add_dataset_key_flags(CLI::App& app, std::string& train_key, std::string& t
   app.add_option("--test-key", test_key, "the HDF5 dataset of test images (default: /test/images)");
 }
 
+constexpr const char* kTestFractionHelp =
+    "for a file without a test split: test on every k-th training row, k = round(1/F) (0.1: rows 9, 19, 29, …), train on the rest";
+
 void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--data", c.data_path, "HDF5 dataset (default: Fashion-MNIST, converted on first use to $VAE_DIST_DATA or ~/.cache/vae_dist/fashion-mnist.h5)");
   add_dataset_key_flags(app, c.data_keys.train, c.data_keys.test);
@@ -58,6 +61,15 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
                                        kLayoutHelp)
       ->check(CLI::IsMember({"auto", "nchw", "nhwc", "nhw"}))
       ->option_text("auto|nchw|nhwc|nhw (default: auto)");
+  app.add_option_function<double>("--test-fraction", [&c](double fraction) { c.data_keys.test_every = test_every_from_fraction(fraction); },
+                                  kTestFractionHelp)
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            char* end = nullptr;
+            const double value = std::strtod(text.c_str(), &end);
+            return *end == '\0' && value > 0 && value <= 0.5 ? "" : "must be a number above 0 and at most 0.5 (got " + text + ")";
+          },
+          ""));
   app.add_option("--out", c.out_dir, "run folder for checkpoints, metrics and pictures (default: runs/<date>-<time>)");
   app.add_option("--model", c.model, "conv (the seed's ConvVAE, 32×32 canvas) or mlp (the fully-connected VAE)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, ModelKind>{{"conv", ModelKind::kConv}, {"mlp", ModelKind::kMlp}}))

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <vector>
 
@@ -124,11 +125,24 @@ struct SplitShape {
   int64_t chw[3] = {0, 0, 0};
 };
 
+// Splits one images dataset in two: every k-th row for testing, the others for training.
+void cut_test_rows(SplitSource& train, SplitSource& test, int64_t every, const std::string& path) {
+  require(every >= 2, path + ": --test-fraction must leave rows to train on (at most 0.5)");
+  const int64_t rows = train.rows;
+  require(rows / every > 0, path + ": " + train.images + " has " + std::to_string(rows) + " rows, too few for a test split of one in " +
+                                std::to_string(every));
+  train.every = test.every = every;
+  test.test_part = true;
+  test.rows = rows / every;
+  train.rows = rows - test.rows;
+}
+
 SplitShape describe_split(hid_t file, Split split, const std::string& key, Layout asked, const std::string& path) {
   const std::string where = path + ": " + key;
   const std::string flag = split == Split::kTrain ? "--train-key" : "--test-key";
   require(has_path(file, key), where + " is missing (datasets in the file: " + datasets_in(file) + "); name the " +
-                                   split_name(split) + " images with " + flag);
+                                   split_name(split) + " images with " + flag +
+                                   (split == Split::kTest ? ", or test on a share of the train rows with --test-fraction" : ""));
   Handle images(check_read(H5Dopen2(file, key.c_str(), H5P_DEFAULT), path, ("opening " + key).c_str()), H5Dclose);
   Handle type(check(H5Dget_type(images.get()), path, "dataset type"), H5Tclose);
   SplitShape shape;
@@ -256,12 +270,18 @@ Layout layout_from_flag(const std::string& flag) {
   throw UserError("--layout " + flag + ": use auto, nchw, nhwc or nhw");
 }
 
+int64_t test_every_from_fraction(double fraction) {
+  require(fraction > 0 && fraction <= 0.5, "--test-fraction must be above 0 and at most 0.5, got " + std::to_string(fraction));
+  return std::lround(1.0 / fraction);
+}
+
 DatasetInfo read_dataset_info(const std::string& path, const DatasetKeys& keys) {
   Handle file = h5::open_read_only(path);
   DatasetInfo info;
   info.path = path;
-  const SplitShape train = describe_split(file.get(), Split::kTrain, keys.train, keys.layout, path);
-  const SplitShape test = describe_split(file.get(), Split::kTest, keys.test, keys.layout, path);
+  SplitShape train = describe_split(file.get(), Split::kTrain, keys.train, keys.layout, path);
+  SplitShape test = keys.test_every > 0 ? train : describe_split(file.get(), Split::kTest, keys.test, keys.layout, path);
+  if (keys.test_every > 0) cut_test_rows(train.source, test.source, keys.test_every, path);
   require(std::equal(train.chw, train.chw + 3, test.chw),
           path + ": the train images are " + std::to_string(train.chw[0]) + "×" + std::to_string(train.chw[1]) + "×" +
               std::to_string(train.chw[2]) + " (C×H×W) but the test images are " + std::to_string(test.chw[0]) + "×" +

@@ -35,6 +35,7 @@ DatasetKeys dataset_keys(const LoadedModel& loaded, const EvaluateConfig& config
   keys.train = !config.train_key.empty() ? config.train_key : trained.value("train", keys.train);
   keys.test = !config.test_key.empty() ? config.test_key : trained.value("test", keys.test);
   keys.layout = layout_from_flag(!config.layout.empty() ? config.layout : trained.value("layout", std::string("auto")));
+  keys.test_every = trained.value("test_every", int64_t{0});  // the run's own test rows
   return keys;
 }
 

@@ -61,7 +61,8 @@ std::string batch_text(int64_t global_batch, int world_size) {
 
 std::string config_json(const TrainConfig& c, const DatasetInfo& dataset, int world_size) {
   return nlohmann::json{{"data", dataset.path},
-          {"data_keys", {{"train", c.data_keys.train}, {"test", c.data_keys.test}, {"layout", layout_flag(c.data_keys.layout)}}},
+          {"data_keys",
+           {{"train", c.data_keys.train}, {"test", c.data_keys.test}, {"layout", layout_flag(c.data_keys.layout)}, {"test_every", c.data_keys.test_every}}},
           {"world_size", world_size},
           {"dataset_name", dataset.name},
           {"model", to_string(c.model)},
@@ -99,6 +100,7 @@ TrainConfig with_stored_settings(const TrainConfig& config, const std::string& s
       {"train-key", "data_keys", [&](const Json& v) { merged.data_keys.train = v.at("train"); }},
       {"test-key", "data_keys", [&](const Json& v) { merged.data_keys.test = v.at("test"); }},
       {"layout", "data_keys", [&](const Json& v) { merged.data_keys.layout = layout_from_flag(v.at("layout")); }},
+      {"test-fraction", "data_keys", [&](const Json& v) { merged.data_keys.test_every = v.value("test_every", int64_t{0}); }},
       {"model", "model", [&](const Json& v) { merged.model = v == "mlp" ? ModelKind::kMlp : ModelKind::kConv; }},
       {"latent-dim", "latent_dim", [&](const Json& v) { merged.latent_dim = v; }},
       {"epochs", "epochs", [&](const Json& v) { merged.epochs = v; }},

@@ -47,6 +47,8 @@ def main(out):
     write(f"{out}/uint8_nhwc_gray.h5", "nhwc", "uint8")  # N×28×28×1: the last axis is 1, the second is not
     write(f"{out}/uint8_nhwc_rgb64.h5", "nhwc", "uint8", channels=3, size=64, compression="gzip")  # the conv model's 64×64 canvas
     write(f"{out}/other_keys.h5", "nhw", "float32", keys=("x_train", "data/x_test"))
+    with h5py.File(f"{out}/train_only.h5", "w") as f:  # no test split: --test-fraction
+        f["train/images"], f["train/labels"] = levels(TRAIN, 1, 28, 28), np.arange(TRAIN) % 10
     # N×3×3×3... is ambiguous: read channels first unless --layout nhwc says otherwise.
     write(f"{out}/ambiguous_nhwc.h5", "nhwc", "uint8", channels=3, size=4)
     with h5py.File(f"{out}/out_of_range.h5", "w") as f:

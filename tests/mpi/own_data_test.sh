@@ -36,6 +36,8 @@ for file in uint8_nchw_attributes.h5 uint8_nhw.h5 float32_nhw.h5 float64_nchw.h5
 done
 trains other_keys.h5 --train-key /x_train --test-key /data/x_test
 trains ambiguous_nhwc.h5 --layout nhwc --model mlp
+trains train_only.h5 --test-fraction 0.1
+grep -q "135 train, 15 test" "$work/out" || fail "--test-fraction 0.1 of 150 rows: expected 135 train, 15 test"
 refused "other_keys.h5: /train/images is missing (datasets in the file: /data/x_test, /x_train); name the train images with --train-key" other_keys.h5
 refused "out_of_range.h5: /train/images: row 97 holds the pixel value 1.25, outside \[0, 1\]" out_of_range.h5
 refused "nan.h5: /test/images: row 31 holds the pixel value nan" nan.h5
@@ -44,8 +46,10 @@ refused "nan.h5: /test/images: row 31 holds the pixel value nan" nan.h5
 "$vae_data" inspect "$work/other_keys.h5" --train-key /x_train --test-key /data/x_test >"$work/out" 2>&1 || fail "inspect with keys"
 grep -q "every row read and in range" "$work/out" || fail "inspect did not read every row"
 "$vae_data" inspect "$work/out_of_range.h5" >"$work/out" 2>&1 && fail "inspect accepted row 97"
-"$vae_dist" evaluate --checkpoint "$work/run_other_keys.h5/checkpoints/epoch_0001.pt" --iw-samples 2 --iw-subset 8 >"$work/out" 2>&1 ||
-  fail "evaluate did not find the run's dataset keys"
+for run in other_keys.h5 train_only.h5; do
+  "$vae_dist" evaluate --checkpoint "$work/run_$run/checkpoints/epoch_0001.pt" --iw-samples 2 --iw-subset 8 >"$work/out" 2>&1 ||
+    fail "evaluate did not read $run as its run did"
+done
 echo "ok: inspect and evaluate"
 # 64×64 RGB trains with the conv model (the 64×64 canvas) and draws colour pictures.
 "$mpiexec" -n 2 "$vae_dist" --data "$work/uint8_nhwc_rgb64.h5" --out "$work/rgb64" "${common[@]}" >"$work/out" 2>&1 || fail "64×64 RGB"

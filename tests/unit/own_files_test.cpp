@@ -30,16 +30,17 @@ class OwnFiles : public ::testing::Test {
   // Reads rows [first, end) of a split and checks every pixel, and the labels, against the formula.
   static void expect_rows_read_exactly(const DatasetInfo& info, Split split, int64_t first, int64_t end) {
     const ImageSet set = read_shard(info, split, {first, end});
+    const SplitSource& source = info.source_of(split);
     int64_t wrong = 0;
     for (int64_t i = 0; i < set.count; ++i)
       for (int64_t c = 0; c < set.channels; ++c)
         for (int64_t y = 0; y < set.height; ++y)
           for (int64_t x = 0; x < set.width; ++x)
             wrong += set.pixels[static_cast<size_t>(((i * set.channels + c) * set.height + y) * set.width + x)] !=
-                     expected_level(first + i, c, y, x);
+                     expected_level(source.file_row(first + i), c, y, x);
     EXPECT_EQ(wrong, 0) << info.path << " " << split_name(split) << " rows " << first << "–" << end;
     if (info.has_labels) {
-      for (int64_t i = 0; i < set.count; ++i) EXPECT_EQ(set.labels[static_cast<size_t>(i)], (first + i) % 10);
+      for (int64_t i = 0; i < set.count; ++i) EXPECT_EQ(set.labels[static_cast<size_t>(i)], source.file_row(first + i) % 10);
     }
   }
 
@@ -124,6 +125,28 @@ TEST_F(OwnFiles, AnAmbiguousShapeIsChannelsFirstUnlessTheLayoutSaysOtherwise) {
   EXPECT_EQ(as_nhwc.channels, 3);
   EXPECT_EQ(as_nhwc.height, 4);
   expect_rows_read_exactly(as_nhwc, Split::kTrain, 0, kTrainRows);
+}
+
+TEST_F(OwnFiles, ATestFractionTestsOnEveryKthRowAndTrainsOnTheRest) {
+  DatasetKeys keys;
+  keys.test_every = test_every_from_fraction(0.1);  // k = 10: file rows 9, 19, …, 149
+  const DatasetInfo info = read_dataset_info(file("train_only.h5"), keys);
+  EXPECT_EQ(info.test_rows, kTrainRows / 10);
+  EXPECT_EQ(info.train_rows, kTrainRows - kTrainRows / 10);
+  EXPECT_EQ(info.test.file_row(0), 9);
+  EXPECT_EQ(info.train.file_row(9), 10);
+  // Blocks that start and end inside and on the edges of the 9-row runs between test rows.
+  for (const auto& [first, end] : {std::pair<int64_t, int64_t>{0, 135}, {8, 9}, {9, 10}, {13, 77}, {130, 135}})
+    expect_rows_read_exactly(info, Split::kTrain, first, end);
+  expect_rows_read_exactly(info, Split::kTest, 0, 15);
+  expect_rows_read_exactly(info, Split::kTest, 4, 11);
+  try {
+    read_dataset_info(file("train_only.h5"));
+    FAIL() << "a file without /test/images read without a test fraction";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("--test-fraction"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(test_every_from_fraction(0.7), UserError);
 }
 
 TEST_F(OwnFiles, AValueOutsideZeroToOneNamesItsRowAndOnlyItsReaderFails) {
