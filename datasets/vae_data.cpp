@@ -1,16 +1,20 @@
 // vae_data: make and check datasets in vae_dist's HDF5 schema (datasets/SCHEMA.md).
 //   vae_data convert --idx-dir DIR --out FILE.h5 [--name NAME]   IDX (MNIST, Fashion-MNIST, KMNIST) → HDF5
 //   vae_data synth --out FILE.h5 [--train N --test N --size S --seed K]   synthetic shapes
+//   vae_data import SOURCE --out FILE.h5 [...]                   .npz, .npy or a folder of PNGs → HDF5
 //   vae_data inspect FILE.h5 [--train-key K --test-key K --layout L]  how vae_dist reads it; every row read
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 
 #include "vae/default_dataset.hpp"
 #include "vae/error.hpp"
 #include "vae/h5_dataset.hpp"
 #include "vae/h5_shard.hpp"
 #include "vae/idx.hpp"
+#include "vae/importers.hpp"
 #include "vae/synthetic.hpp"
 
 namespace {
@@ -45,6 +49,30 @@ void check_every_row(const vae::DatasetInfo& info) {
   std::printf("  pixels    every row read and in range\n");
 }
 
+// What import reads `source` as: a folder of PNGs, an .npz, or an .npy with its companions.
+vae::DatasetContent import_dataset(const std::string& source, vae::Layout layout, const vae::NpzNames& npz_names, const std::string& test_npy,
+                                   const std::string& train_labels_npy, const std::string& test_labels_npy) {
+  namespace fs = std::filesystem;
+  if (fs::is_directory(source)) return vae::dataset_from_png_folder(source);
+  const std::string extension = fs::path(source).extension().string();
+  if (extension == ".npz") return vae::dataset_from_npz(source, npz_names, layout);
+  vae::require(extension == ".npy", source + ": import reads an .npz, an .npy or a folder of PNGs");
+  const auto optional_npy = [](const std::string& path) { return path.empty() ? std::nullopt : std::optional(vae::read_npy(path)); };
+  vae::DatasetContent content;
+  content.name = fs::path(source).stem().string();
+  content.source = "imported from " + fs::path(source).filename().string();
+  content.train = vae::images_from_array(vae::read_npy(source), optional_npy(train_labels_npy), layout, source);
+  if (!test_npy.empty()) content.test = vae::images_from_array(vae::read_npy(test_npy), optional_npy(test_labels_npy), layout, test_npy);
+  return content;
+}
+
+// The keys of a file import wrote without test images: a tenth of the train rows, to show it reads.
+vae::DatasetKeys train_only() {
+  vae::DatasetKeys keys;
+  keys.test_every = 10;
+  return keys;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,6 +93,26 @@ int main(int argc, char** argv) {
   synth->add_option("--size", spec.size, "image side in pixels")->capture_default_str();
   synth->add_option("--seed", spec.seed, "random seed")->capture_default_str();
 
+  std::string source, import_layout = "auto", test_npy, train_labels_npy, test_labels_npy, import_name;
+  vae::NpzNames npz_names;
+  auto* import = app.add_subcommand("import", "write a dataset from NumPy arrays (.npy, .npz) or a folder of PNG images");
+  import->add_option("source", source,
+                     "an .npz (arrays x_train, x_test, y_train, y_test or as named below), an .npy of training images, or a folder: "
+                     "train/ and test/ (or the folder alone) holding PNGs, or one subfolder of PNGs per label")
+      ->required();
+  import->add_option("--out", out, "HDF5 file to write (atomically: complete or not at all)")->required();
+  import->add_option("--name", import_name, "dataset name stored in the file (default: the source's name)");
+  import->add_option("--test", test_npy, ".npy of test images (with an .npy source; without one, train with --test-fraction)");
+  import->add_option("--train-labels", train_labels_npy, ".npy of training labels (with an .npy source)");
+  import->add_option("--test-labels", test_labels_npy, ".npy of test labels (with an .npy source)");
+  import->add_option("--train-array", npz_names.train, "the .npz array of training images");
+  import->add_option("--test-array", npz_names.test, "the .npz array of test images");
+  import->add_option("--train-labels-array", npz_names.train_labels, "the .npz array of training labels");
+  import->add_option("--test-labels-array", npz_names.test_labels, "the .npz array of test labels");
+  import->add_option("--layout", import_layout, "auto, nchw, nhwc or nhw (as vae_dist --layout)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "nchw", "nhwc", "nhw"}));
+
   std::string inspect_path, layout = "auto";
   vae::DatasetKeys keys;
   auto* inspect = app.add_subcommand("inspect", "show how vae_dist will read a file, and read every row of it");
@@ -83,6 +131,12 @@ int main(int argc, char** argv) {
       if (out.empty()) out = vae::default_dataset_path();
       vae::write_dataset(out, vae::read_idx_dataset(idx_dir, name));
       print_info(vae::read_dataset_info(out));
+    } else if (import->parsed()) {
+      vae::DatasetContent content = import_dataset(source, vae::layout_from_flag(import_layout), npz_names, test_npy, train_labels_npy, test_labels_npy);
+      if (!import_name.empty()) content.name = import_name;
+      vae::write_dataset(out, content);
+      print_info(vae::read_dataset_info(out, content.test.count > 0 ? vae::DatasetKeys{} : train_only()));
+      if (content.test.count == 0) std::printf("  (no test images: train with --test-fraction, e.g. 0.1)\n");
     } else if (synth->parsed()) {
       vae::write_dataset(out, vae::make_synthetic(spec));
       print_info(vae::read_dataset_info(out));

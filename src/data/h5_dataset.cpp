@@ -9,6 +9,7 @@
 #include "h5_handle.hpp"
 #include "vae/atomic_file.hpp"
 #include "vae/error.hpp"
+#include "vae/pixel_levels.hpp"
 
 namespace vae {
 namespace {
@@ -86,27 +87,6 @@ PixelType pixel_type_of(hid_t type, const std::string& where) {
                   "(rescale the images to one of those)");
 }
 
-bool could_be_channels(hsize_t extent) { return extent == 1 || extent == 3 || extent == 4; }
-
-// The images' layout and C×H×W from the dataset's shape (after N) and the layout asked for.
-Layout layout_of(const std::vector<hsize_t>& dims, Layout asked, const std::string& where, int64_t chw[3]) {
-  if (dims.size() == 3) {
-    require(asked == Layout::kAuto || asked == Layout::kNoChannelAxis,
-            where + " is 3-D (N×H×W), which has no channel axis to put " + (asked == Layout::kChannelsLast ? "last" : "first"));
-    chw[0] = 1, chw[1] = static_cast<int64_t>(dims[1]), chw[2] = static_cast<int64_t>(dims[2]);
-    return Layout::kNoChannelAxis;
-  }
-  require(dims.size() == 4, where + " is " + std::to_string(dims.size()) + "-D; images must be N×C×H×W, N×H×W×C or N×H×W");
-  require(asked != Layout::kNoChannelAxis, where + " is 4-D, so it has a channel axis: --layout nchw or nhwc");
-  const bool last = asked == Layout::kChannelsLast || (asked == Layout::kAuto && could_be_channels(dims[3]) && !could_be_channels(dims[1]));
-  if (last) {
-    chw[0] = static_cast<int64_t>(dims[3]), chw[1] = static_cast<int64_t>(dims[1]), chw[2] = static_cast<int64_t>(dims[2]);
-    return Layout::kChannelsLast;
-  }
-  chw[0] = static_cast<int64_t>(dims[1]), chw[1] = static_cast<int64_t>(dims[2]), chw[2] = static_cast<int64_t>(dims[3]);
-  return Layout::kChannelsFirst;
-}
-
 // The filters HDF5 will decode on read, by name ("gzip, shuffle").
 std::string filters_of(hid_t dcpl) {
   std::string names;
@@ -154,7 +134,7 @@ SplitShape describe_split(hid_t file, Split split, const std::string& key, Layou
   require(rank >= 1, where + " is a scalar, not an array of images");
   std::vector<hsize_t> dims(static_cast<size_t>(rank));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  source.layout = layout_of(dims, asked, where, shape.chw);
+  source.layout = layout_of_shape(std::vector<int64_t>(dims.begin(), dims.end()), asked, where, shape.chw);
   source.rows = static_cast<int64_t>(dims[0]);
   require(source.rows > 0, where + " is empty");
   require(shape.chw[0] > 0 && shape.chw[1] > 0 && shape.chw[2] > 0, where + " has an empty image axis");
@@ -314,9 +294,10 @@ DatasetInfo read_dataset_info(const std::string& path, const DatasetKeys& keys) 
 void write_dataset(const std::string& path, const DatasetContent& content) {
   h5::silence_library_errors();
   check_consistent(content.train, "train", path);
-  check_consistent(content.test, "test", path);
-  require(content.train.channels == content.test.channels && content.train.height == content.test.height &&
-              content.train.width == content.test.width,
+  const bool has_test = content.test.count > 0;  // none: train with --test-fraction
+  if (has_test) check_consistent(content.test, "test", path);
+  require(!has_test || (content.train.channels == content.test.channels && content.train.height == content.test.height &&
+                        content.train.width == content.test.width),
           path + ": train and test images differ in shape");
   // Built in memory (HDF5's core driver, no backing file) and written by write_file_atomically:
   // a full disk then fails one plain write, instead of leaving HDF5 with a half-closed file.
@@ -331,7 +312,7 @@ void write_dataset(const std::string& path, const DatasetContent& content) {
     write_int_attribute(file.get(), "height", content.train.height, path);
     write_int_attribute(file.get(), "width", content.train.width, path);
     write_split(file.get(), "train", content.train, path);
-    write_split(file.get(), "test", content.test, path);
+    if (has_test) write_split(file.get(), "test", content.test, path);
     check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), path, "flush");
     const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
     check(size, path, "file image size");

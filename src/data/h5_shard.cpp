@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
-#include <sstream>
 #include <vector>
 
 #include "h5_handle.hpp"
 #include "vae/error.hpp"
+#include "vae/pixel_levels.hpp"
 
 namespace vae {
 namespace {
@@ -59,27 +58,6 @@ void read_block(hid_t dataset, const SplitSource& split, int64_t first, int64_t 
   check_read(H5Dread(dataset, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, out), path, "reading rows");
 }
 
-// A float pixel in [0, 1] as the nearest of the 256 levels the trainer reads (value / 255).
-uint8_t to_level(float value, const std::string& where, int64_t row) {
-  if (!(value >= 0.0f && value <= 1.0f))
-    throw UserError(where + ": row " + std::to_string(row) + " holds the pixel value " + (std::ostringstream() << value).str() +
-                    ", outside [0, 1]; float images must be scaled to [0, 1] (divide 0–255 values by 255)");
-  return static_cast<uint8_t>(std::lround(value * 255.0f));
-}
-
-// Copies `count` stored rows (`Pixel` values in the split's layout) into `out` as uint8 N×C×H×W.
-template <typename Pixel, typename ToLevel>
-void to_channels_first(const std::vector<Pixel>& stored, int64_t count, const ImageSet& shape, Layout layout, ToLevel level,
-                       uint8_t* out) {
-  const int64_t channels = shape.channels, plane = shape.height * shape.width, image = shape.image_size();
-  for (int64_t i = 0; i < count; ++i) {
-    const Pixel* in = stored.data() + i * image;
-    uint8_t* to = out + i * image;
-    for (int64_t c = 0; c < channels; ++c)
-      for (int64_t p = 0; p < plane; ++p) to[c * plane + p] = level(layout == Layout::kChannelsLast ? in[p * channels + c] : in[c * plane + p], i);
-  }
-}
-
 }  // namespace
 
 ImageSet read_shard(const DatasetInfo& info, Split split, RowRange rows) {
@@ -112,12 +90,11 @@ ImageSet read_shard(const DatasetInfo& info, Split split, RowRange rows) {
     } else if (is_float) {  // HDF5 converts float64 to float32 as it reads: 8-bit levels need no more
       stored_floats.resize(static_cast<size_t>(count * set.image_size()));
       read_block(images.get(), source, first, count, row_dims, H5T_NATIVE_FLOAT, stored_floats.data(), info.path);
-      to_channels_first(stored_floats, count, set, source.layout,
-                        [&](float value, int64_t i) { return to_level(value, where, source.file_row(first + i)); }, out);
+      to_levels(stored_floats.data(), count, set, source.layout, where, [&](int64_t i) { return source.file_row(first + i); }, out);
     } else {
       stored_levels.resize(static_cast<size_t>(count * set.image_size()));
       read_block(images.get(), source, first, count, row_dims, H5T_NATIVE_UINT8, stored_levels.data(), info.path);
-      to_channels_first(stored_levels, count, set, source.layout, [](uint8_t value, int64_t) { return value; }, out);
+      to_levels(stored_levels.data(), count, set, source.layout, out);
     }
   }
   if (info.has_labels) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Files written by h5py (tests/data/write_h5py_files.py) train under mpirun -n 2 as a user would
+# Files written by h5py (tests/data/write_own_files.py) train under mpirun -n 2 as a user would
 # run them: each layout and pixel type, gzip, other dataset names; and the damaged ones stop
-# every rank with one message naming the file, the dataset and the row.
+# every rank with one message naming the file, the dataset and the row. NumPy arrays and PNG
+# folders imported by vae_data train the same way; a failed import leaves nothing behind.
 #   own_data_test.sh MPIEXEC VAE_DIST VAE_DATA
 set -uo pipefail
 mpiexec=$1 vae_dist=$2 vae_data=$3
@@ -10,7 +11,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; echo "--- output ---"; tail -n 20 "$work/out"; exit 1; }
 
-/usr/bin/python3 "$here/../data/write_h5py_files.py" "$work" || fail "the h5py writer"
+/usr/bin/python3 "$here/../data/write_own_files.py" "$work" || fail "the h5py writer"
 common=(--epochs 1 --max-steps 2 --batch-size 16 --threads 1 --latent-dim 2 --iw-samples 2 --iw-subset 8)
 
 trains() {  # FILE [FLAGS...]: 2 ranks train on it and write a checkpoint
@@ -56,3 +57,17 @@ echo "ok: inspect and evaluate"
 grep -q "conv on a 64×64 canvas" "$work/out" || fail "the table does not show the 64×64 canvas"
 [[ -s $work/rgb64/samples/epoch_0001.png ]] || fail "no samples grid for the 64×64 RGB run"
 echo "ok: 64×64 RGB trains with the conv model on a 64×64 canvas"
+
+"$vae_data" import "$work/keras.npz" --out "$work/keras.h5" >"$work/out" 2>&1 || fail "vae_data import keras.npz"
+trains keras.h5
+"$vae_data" import "$work/train.npy" --train-labels "$work/train_labels.npy" --out "$work/npy.h5" >"$work/out" 2>&1 || fail "import .npy"
+trains npy.h5 --test-fraction 0.2
+"$vae_data" import "$work/pngs" --out "$work/pngs.h5" >"$work/out" 2>&1 || fail "vae_data import pngs"
+grep -q "labels: 0 even, 1 odd" "$work/out" || fail "the PNG labels are not named"
+trains pngs.h5 --global-batch-size 4
+echo "kept" >"$work/kept.h5"
+"$vae_data" import "$work/mixed_sizes" --out "$work/kept.h5" >"$work/out" 2>&1 && fail "images of two sizes imported"
+grep -q "b.png is 32×16 RGB" "$work/out" || fail "the odd image is not named"
+[[ $(cat "$work/kept.h5") == kept ]] || fail "a failed import touched the existing file"
+[[ -z $(ls "$work" | grep -v '^kept.h5$' | grep '^kept') ]] || fail "a failed import left a temporary file"
+echo "ok: vae_data import (.npz, .npy, PNG folders) trains on 2 ranks; a failed one leaves the old file"

@@ -1,11 +1,16 @@
-// The reader against files written by h5py (tests/data/write_h5py_files.py): every layout and
-// pixel type reads to the same uint8 N×C×H×W, each rank's rows only; bad values name their row.
+// The reader and the importers against files written by h5py, NumPy and Pillow
+// (tests/data/write_own_files.py): every layout, pixel type and source gives the same uint8
+// N×C×H×W levels, each rank reading its rows only; bad values and files are named.
 #include <gtest/gtest.h>
+
+#include <functional>
 
 #include "test_support.hpp"
 #include "vae/error.hpp"
 #include "vae/h5_dataset.hpp"
 #include "vae/h5_shard.hpp"
+#include "vae/importers.hpp"
+#include "vae/npy.hpp"
 
 namespace vae {
 namespace {
@@ -15,13 +20,24 @@ constexpr int64_t kTrainRows = 150, kTestRows = 40;  // as the writer
 // The writer's formula: level(row, c, y, x) = (7·row + 31·c + 5·y + 3·x) mod 256.
 int expected_level(int64_t row, int64_t c, int64_t y, int64_t x) { return static_cast<int>((7 * row + 31 * c + 5 * y + 3 * x) % 256); }
 
+// Pixels of `set` (N×C×H×W) that differ from the formula, image i being the writer's row_of(i).
+int64_t wrong_levels(const ImageSet& set, const std::function<int64_t(int64_t)>& row_of) {
+  int64_t wrong = 0;
+  for (int64_t i = 0; i < set.count; ++i)
+    for (int64_t c = 0; c < set.channels; ++c)
+      for (int64_t y = 0; y < set.height; ++y)
+        for (int64_t x = 0; x < set.width; ++x)
+          wrong += set.pixels[static_cast<size_t>(((i * set.channels + c) * set.height + y) * set.width + x)] != expected_level(row_of(i), c, y, x);
+  return wrong;
+}
+
 class OwnFiles : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir;
     int status = 0;
     const std::string output =
-        testing::run_command(std::string("/usr/bin/python3 ") + VAE_SOURCE_DIR "/tests/data/write_h5py_files.py " + dir_->path().string(), status);
+        testing::run_command(std::string("/usr/bin/python3 ") + VAE_SOURCE_DIR "/tests/data/write_own_files.py " + dir_->path().string(), status);
     ASSERT_EQ(status, 0) << output;
   }
   static void TearDownTestSuite() { delete dir_; }
@@ -31,14 +47,7 @@ class OwnFiles : public ::testing::Test {
   static void expect_rows_read_exactly(const DatasetInfo& info, Split split, int64_t first, int64_t end) {
     const ImageSet set = read_shard(info, split, {first, end});
     const SplitSource& source = info.source_of(split);
-    int64_t wrong = 0;
-    for (int64_t i = 0; i < set.count; ++i)
-      for (int64_t c = 0; c < set.channels; ++c)
-        for (int64_t y = 0; y < set.height; ++y)
-          for (int64_t x = 0; x < set.width; ++x)
-            wrong += set.pixels[static_cast<size_t>(((i * set.channels + c) * set.height + y) * set.width + x)] !=
-                     expected_level(source.file_row(first + i), c, y, x);
-    EXPECT_EQ(wrong, 0) << info.path << " " << split_name(split) << " rows " << first << "–" << end;
+    EXPECT_EQ(wrong_levels(set, [&](int64_t i) { return source.file_row(first + i); }), 0) << info.path << " " << split_name(split) << " rows " << first << "–" << end;
     if (info.has_labels) {
       for (int64_t i = 0; i < set.count; ++i) EXPECT_EQ(set.labels[static_cast<size_t>(i)], source.file_row(first + i) % 10);
     }
@@ -161,6 +170,78 @@ TEST_F(OwnFiles, AValueOutsideZeroToOneNamesItsRowAndOnlyItsReaderFails) {
   }
   const DatasetInfo with_nan = read_dataset_info(file("nan.h5"));
   EXPECT_THROW(read_shard(with_nan, Split::kTest, {30, 32}), UserError);
+}
+
+// --- vae_data import: the same levels from NumPy's files and from PNG folders ---
+
+TEST_F(OwnFiles, AKerasStyleNpzImportsWithItsLabels) {
+  const DatasetContent content = dataset_from_npz(file("keras.npz"), {}, Layout::kAuto);
+  ASSERT_EQ(content.train.count, kTrainRows);
+  ASSERT_EQ(content.test.count, kTestRows);
+  EXPECT_EQ(wrong_levels(content.train, [](int64_t i) { return i; }), 0);
+  EXPECT_EQ(wrong_levels(content.test, [](int64_t i) { return i; }), 0);
+  ASSERT_EQ(content.test.labels.size(), static_cast<size_t>(kTestRows));
+  EXPECT_EQ(content.test.labels[13], 3);
+  // Written as the schema and read back by the trainer's reader.
+  write_dataset(file("keras.h5"), content);
+  const DatasetInfo info = read_dataset_info(file("keras.h5"));
+  EXPECT_EQ(info.name, "keras");
+  expect_rows_read_exactly(info, Split::kTrain, 0, kTrainRows);
+}
+
+TEST_F(OwnFiles, NamedArraysOfAnyLayoutAndFloatTypeImport) {
+  NpzNames names;
+  names.train = "pictures";  // float32 N×32×32×3, deflated (np.savez_compressed)
+  names.test = "held_out";   // float64 N×3×32×32
+  const DatasetContent content = dataset_from_npz(file("named.npz"), names, Layout::kAuto);
+  EXPECT_EQ(content.train.channels, 3);
+  EXPECT_EQ(wrong_levels(content.train, [](int64_t i) { return i; }), 0);
+  EXPECT_EQ(wrong_levels(content.test, [](int64_t i) { return i; }), 0);
+  EXPECT_TRUE(content.train.labels.empty());
+  names.train = "absent";
+  try {
+    dataset_from_npz(file("named.npz"), names, Layout::kAuto);
+    FAIL() << "an absent array was found";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("no array named absent (it holds held_out, pictures)"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(OwnFiles, AnNpyWithLabelsImportsWithoutATestSplit) {
+  const ImageSet train = images_from_array(read_npy(file("train.npy")), read_npy(file("train_labels.npy")), Layout::kAuto, "train.npy");
+  EXPECT_EQ(wrong_levels(train, [](int64_t i) { return i; }), 0);
+  EXPECT_EQ(train.labels[57], 7);
+  write_dataset(file("npy.h5"), DatasetContent{"npy", "test", train, {}});
+  DatasetKeys keys;
+  keys.test_every = 10;  // a file without /test trains with --test-fraction
+  EXPECT_EQ(read_dataset_info(file("npy.h5"), keys).test_rows, kTrainRows / 10);
+}
+
+TEST_F(OwnFiles, APngFolderImportsOneLabelPerSubfolder) {
+  const DatasetContent content = dataset_from_png_folder(file("pngs"));
+  ASSERT_EQ(content.train.count, 12);
+  ASSERT_EQ(content.test.count, 4);
+  EXPECT_EQ(content.train.channels, 3);
+  // Label 0 is "even" (rows 0, 2, … 10), label 1 "odd" (1, 3, … 11), files in name order.
+  EXPECT_EQ(wrong_levels(content.train, [](int64_t i) { return i < 6 ? 2 * i : 2 * (i - 6) + 1; }), 0);
+  EXPECT_EQ(wrong_levels(content.test, [](int64_t i) { return i < 2 ? 12 + 2 * i : 13 + 2 * (i - 2); }), 0);
+  EXPECT_EQ(content.train.labels, (std::vector<int64_t>{0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}));
+  EXPECT_NE(content.source.find("0 even, 1 odd"), std::string::npos) << content.source;
+}
+
+TEST_F(OwnFiles, UnusableSourcesAreRefusedNamingTheFile) {
+  try {
+    dataset_from_png_folder(file("mixed_sizes"));
+    FAIL() << "images of two sizes imported";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("b.png is 32×16 RGB but"), std::string::npos) << e.what();
+  }
+  try {
+    dataset_from_npz(file("truncated.npz"), {}, Layout::kAuto);
+    FAIL() << "a truncated .npz imported";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated.npz"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
-"""Writes datasets the way people write them with h5py, one file per case, for vae_dist's reader
-tests (an independent writer: nothing here comes from vae_dist's own code).
+"""Writes datasets the way people write them, with h5py, NumPy and Pillow, one file per case, for
+the tests of vae_dist's reader and importers (an independent writer: nothing here comes from
+vae_dist's own code).
 
-  /usr/bin/python3 tests/data/write_h5py_files.py DIR
+  /usr/bin/python3 tests/data/write_own_files.py DIR
 
 Every pixel is level(row, c, y, x) = (7·row + 31·c + 5·y + 3·x) mod 256, stored as that uint8 or
 as level / 255 in float32/float64, in the case's layout; labels are row mod 10. The readers'
@@ -12,6 +13,7 @@ import sys
 
 import h5py
 import numpy as np
+from PIL import Image
 
 TRAIN, TEST = 150, 40
 
@@ -61,5 +63,26 @@ def main(out):
         f["train/images"], f["test/images"] = as_stored(levels(TRAIN, 1, 28, 28), "nhw", "float64"), test
 
 
+def write_numpy_and_png(out):
+    """The importers' sources: .npz (Keras's names, stored; other names, deflated), .npy, PNG folders."""
+    train, test = levels(TRAIN, 1, 28, 28), levels(TEST, 1, 28, 28)
+    np.savez(f"{out}/keras.npz", x_train=train[:, 0], y_train=np.arange(TRAIN) % 10, x_test=test[:, 0], y_test=np.arange(TEST) % 10)
+    np.savez_compressed(f"{out}/named.npz", pictures=as_stored(levels(TRAIN, 3, 32, 32), "nhwc", "float32"), held_out=levels(TEST, 3, 32, 32) / 255.0)
+    np.save(f"{out}/train.npy", as_stored(train, "nhw", "float64"))
+    np.save(f"{out}/train_labels.npy", (np.arange(TRAIN) % 10).astype(np.int32))
+    rgb = levels(TRAIN, 3, 32, 32).transpose(0, 2, 3, 1)
+    for split, rows in (("train", range(0, 12)), ("test", range(12, 16))):
+        for row in rows:  # one folder per label: "even" rows and "odd" rows
+            folder = f"{out}/pngs/{split}/{'odd' if row % 2 else 'even'}"
+            os.makedirs(folder, exist_ok=True)
+            Image.fromarray(rgb[row]).save(f"{folder}/{row:03d}.png")
+    os.makedirs(f"{out}/mixed_sizes", exist_ok=True)
+    Image.fromarray(rgb[0]).save(f"{out}/mixed_sizes/a.png")
+    Image.fromarray(rgb[1][:16]).save(f"{out}/mixed_sizes/b.png")
+    with open(f"{out}/truncated.npz", "wb") as f:
+        f.write(open(f"{out}/keras.npz", "rb").read()[:3000])
+
+
 if __name__ == "__main__":
     main(sys.argv[1])
+    write_numpy_and_png(sys.argv[1])
