@@ -7,7 +7,7 @@
 #       tests/mpi/rank_count_test.sh for the tolerance);
 #       three_by_one — 3 hosts × 1 rank finish on uneven lanes (384 = 128 × 3; 4,993 rows);
 #       link_cut — host 2's link goes down mid-epoch: every rank exits non-zero within
-#       CUT_BOUND_S, with a message naming the ranks on vaehost2; the checkpoints load; after
+#       CUT_BOUND_S, with a message naming vaehost2 (its ranks, or mpirun its daemon); the checkpoints load; after
 #       the link is back, --resume auto finishes the run.
 # Prints SKIPPED and exits 77 where namespaces cannot be made (no root).
 set -uo pipefail
@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 source "$here/hosts.sh"
 trap 'stop_hosts; rm -rf "$work"' EXIT
-readonly TIMEOUT_S=10 CUT_BOUND_S=40  # --collective-timeout, and the bound on the whole exit after a cut
+readonly TIMEOUT_S=10 CUT_BOUND_S=40  # --collective-timeout, and the bound on every rank's exit after a cut
 
 fail() { echo "FAIL: $*"; echo "--- output ---"; tail -n 25 "$work"/*.log 2>/dev/null; exit 1; }
 
@@ -61,16 +61,22 @@ case $case_name in
     cut_at=$SECONDS
     wait $job
     status=$?
-    took=$((SECONDS - cut_at))
     ((status != 0)) || fail "the job exited 0 after its link was cut"
-    ((took <= CUT_BOUND_S)) || fail "the job took ${took}s to end after the cut"
-    pgrep -f "^$vae_dist" >/dev/null && fail "a rank outlived mpirun"
-    grep -q "no word from ranks 2, 3 (vaehost2)" "$work/cut.log" || fail "no message naming the ranks of vaehost2"
+    # The ranks of the cut-off host end by their own timeout, not by mpirun, which cannot reach
+    # them: every rank, wherever it runs, must be gone within the bound.
+    while pgrep -f "^$vae_dist" >/dev/null && ((SECONDS - cut_at <= CUT_BOUND_S)); do sleep 0.2; done
+    took=$((SECONDS - cut_at))
+    pgrep -f "^$vae_dist" >/dev/null && fail "a rank was still running ${CUT_BOUND_S}s after the cut"
+    # Whichever notices first names the lost host: the ranks' collective timeout (10 s after their
+    # wait began), or mpirun's TCP keepalive on its daemon there (6 to 11 s after the cut).
+    grep -q "no word from ranks 2, 3 (vaehost2)" "$work/cut.log" ||
+      grep -A3 "lost communication with a remote daemon" "$work/cut.log" | grep -q "Remote daemon.* on node $HOSTS_SUBNET.2" ||
+      fail "no message naming the ranks of vaehost2 or the host"
     for checkpoint in "$work"/run/checkpoints/*.pt; do
       /usr/bin/python3 "$here/../oracle/checkpoint_loads.py" "$checkpoint" 2 >/dev/null || fail "$checkpoint does not load after the cut"
     done
     in_switch ip link set "$(host_link 2)" up
     across_hosts 4 "$work/resumed.log" --epochs 3 --out "$work/run" --resume auto || fail "--resume auto after the link came back"
     [[ -f $work/run/checkpoints/epoch_0003.pt ]] || fail "the resumed run did not finish"
-    echo "ok: every rank ended ${took}s after the cut (exit $status), naming vaehost2's ranks; resumed and finished" ;;
+    echo "ok: every rank ended ${took}s after the cut (exit $status): $(grep -m1 -E "no word from|Remote daemon" "$work/cut.log" | xargs); resumed and finished" ;;
 esac
