@@ -6,8 +6,6 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <optional>
 
 #include "vae/default_dataset.hpp"
 #include "vae/error.hpp"
@@ -49,23 +47,6 @@ void check_every_row(const vae::DatasetInfo& info) {
   std::printf("  pixels    every row read and in range\n");
 }
 
-// What import reads `source` as: a folder of PNGs, an .npz, or an .npy with its companions.
-vae::DatasetContent import_dataset(const std::string& source, vae::Layout layout, const vae::NpzNames& npz_names, const std::string& test_npy,
-                                   const std::string& train_labels_npy, const std::string& test_labels_npy) {
-  namespace fs = std::filesystem;
-  if (fs::is_directory(source)) return vae::dataset_from_png_folder(source);
-  const std::string extension = fs::path(source).extension().string();
-  if (extension == ".npz") return vae::dataset_from_npz(source, npz_names, layout);
-  vae::require(extension == ".npy", source + ": import reads an .npz, an .npy or a folder of PNGs");
-  const auto optional_npy = [](const std::string& path) { return path.empty() ? std::nullopt : std::optional(vae::read_npy(path)); };
-  vae::DatasetContent content;
-  content.name = fs::path(source).stem().string();
-  content.source = "imported from " + fs::path(source).filename().string();
-  content.train = vae::images_from_array(vae::read_npy(source), optional_npy(train_labels_npy), layout, source);
-  if (!test_npy.empty()) content.test = vae::images_from_array(vae::read_npy(test_npy), optional_npy(test_labels_npy), layout, test_npy);
-  return content;
-}
-
 // The keys of a file import wrote without test images: a tenth of the train rows, to show it reads.
 vae::DatasetKeys train_only() {
   vae::DatasetKeys keys;
@@ -93,8 +74,8 @@ int main(int argc, char** argv) {
   synth->add_option("--size", spec.size, "image side in pixels")->capture_default_str();
   synth->add_option("--seed", spec.seed, "random seed")->capture_default_str();
 
-  std::string source, import_layout = "auto", test_npy, train_labels_npy, test_labels_npy, import_name;
-  vae::NpzNames npz_names;
+  std::string source, import_layout = "auto", import_name;
+  vae::ImportOptions import_options;
   auto* import = app.add_subcommand("import", "write a dataset from NumPy arrays (.npy, .npz) or a folder of PNG images");
   import->add_option("source", source,
                      "an .npz (arrays x_train, x_test, y_train, y_test or as named below), an .npy of training images, or a folder: "
@@ -102,16 +83,16 @@ int main(int argc, char** argv) {
       ->required();
   import->add_option("--out", out, "HDF5 file to write (atomically: complete or not at all)")->required();
   import->add_option("--name", import_name, "dataset name stored in the file (default: the source's name)");
-  import->add_option("--test", test_npy, ".npy of test images (with an .npy source; without one, train with --test-fraction)");
-  import->add_option("--train-labels", train_labels_npy, ".npy of training labels (with an .npy source)");
-  import->add_option("--test-labels", test_labels_npy, ".npy of test labels (with an .npy source)");
-  import->add_option("--train-array", npz_names.train, "the .npz array of training images");
-  import->add_option("--test-array", npz_names.test, "the .npz array of test images");
-  import->add_option("--train-labels-array", npz_names.train_labels, "the .npz array of training labels");
-  import->add_option("--test-labels-array", npz_names.test_labels, "the .npz array of test labels");
+  import->add_option("--test", import_options.test_npy, ".npy of test images (with an .npy source; without one, train with --test-fraction)");
+  import->add_option("--train-labels", import_options.train_labels_npy, ".npy of training labels (with an .npy source)");
+  import->add_option("--test-labels", import_options.test_labels_npy, ".npy of test labels (with an .npy source)");
+  import->add_option("--train-array", import_options.npz.train, "the .npz array of training images");
+  import->add_option("--test-array", import_options.npz.test, "the .npz array of test images");
+  import->add_option("--train-labels-array", import_options.npz.train_labels, "the .npz array of training labels");
+  import->add_option("--test-labels-array", import_options.npz.test_labels, "the .npz array of test labels");
   import->add_option("--layout", import_layout, "auto, nchw, nhwc or nhw (as vae_dist --layout)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "nchw", "nhwc", "nhw"}));
+      ->check(CLI::IsMember(vae::layout_flags()));
 
   std::string inspect_path, layout = "auto";
   vae::DatasetKeys keys;
@@ -123,7 +104,7 @@ int main(int argc, char** argv) {
   inspect->add_option("--test-fraction", test_fraction, "test on every k-th training row, k = round(1/F) (as vae_dist --test-fraction)");
   inspect->add_option("--layout", layout, "auto, nchw, nhwc or nhw (as vae_dist --layout)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "nchw", "nhwc", "nhw"}));
+      ->check(CLI::IsMember(vae::layout_flags()));
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -132,7 +113,8 @@ int main(int argc, char** argv) {
       vae::write_dataset(out, vae::read_idx_dataset(idx_dir, name));
       print_info(vae::read_dataset_info(out));
     } else if (import->parsed()) {
-      vae::DatasetContent content = import_dataset(source, vae::layout_from_flag(import_layout), npz_names, test_npy, train_labels_npy, test_labels_npy);
+      import_options.layout = vae::layout_from_flag(import_layout);
+      vae::DatasetContent content = vae::import_dataset(source, import_options);
       if (!import_name.empty()) content.name = import_name;
       vae::write_dataset(out, content);
       print_info(vae::read_dataset_info(out, content.test.count > 0 ? vae::DatasetKeys{} : train_only()));

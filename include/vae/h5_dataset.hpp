@@ -11,6 +11,7 @@
 // A wrong file is rejected before training with a message that names the file and what is wrong.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "vae/image_set.hpp"
 
@@ -28,6 +29,7 @@ enum class Layout { kAuto, kChannelsFirst, kChannelsLast, kNoChannelAxis };
 const char* layout_name(Layout layout);  // "N×C×H×W", "N×H×W×C", "N×H×W"
 // The --layout values: auto, nchw, nhwc, nhw.
 const char* layout_flag(Layout layout);
+std::vector<std::string> layout_flags();
 Layout layout_from_flag(const std::string& flag);  // throws UserError on another word
 // --test-fraction f as DatasetKeys::test_every: round(1/f); throws UserError outside (0, 0.5].
 int64_t test_every_from_fraction(double fraction);

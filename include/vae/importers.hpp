@@ -26,4 +26,13 @@ DatasetContent dataset_from_npz(const std::string& path, const NpzNames& names, 
 
 DatasetContent dataset_from_png_folder(const std::string& dir);
 
+// What `vae_data import SOURCE` reads: a folder of PNGs, an .npz (arrays named by `npz`), or an
+// .npy of training images with the companion .npy files named here (any may be empty).
+struct ImportOptions {
+  Layout layout = Layout::kAuto;
+  NpzNames npz;
+  std::string test_npy, train_labels_npy, test_labels_npy;
+};
+DatasetContent import_dataset(const std::string& source, const ImportOptions& options);
+
 }  // namespace vae

@@ -37,6 +37,10 @@ std::string config_json(const TrainConfig& config, const DatasetInfo& dataset, i
 // checkpoint's, is given.
 TrainConfig with_stored_settings(const TrainConfig& config, const std::string& stored_json);
 
+// How a run read its dataset, from its stored configuration (the schema's defaults for a run
+// from before the keys were stored).
+DatasetKeys stored_dataset_keys(const std::string& stored_json);
+
 // Sets LibTorch's intra-op threads (the flag, or the node's cores shared among its ranks).
 int configure_threads(const Runtime& runtime, const TrainConfig& config);
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <limits>
 #include <map>
+#include <sstream>
 
 namespace vae {
 namespace {
@@ -29,14 +30,15 @@ CLI::Validator count_flag(const Int&) {
 }
 
 enum class Zero { kAllowed, kRefused };
-CLI::Validator real_flag(Zero zero) {
+CLI::Validator real_flag(Zero zero, double at_most = std::numeric_limits<double>::infinity()) {
   return CLI::Validator(
-      [zero](std::string& text) -> std::string {
+      [zero, at_most](std::string& text) -> std::string {
         char* end = nullptr;
         const double value = std::strtod(text.c_str(), &end);
-        const bool in_range = std::isfinite(value) && (zero == Zero::kAllowed ? value >= 0 : value > 0);
+        const bool in_range = std::isfinite(value) && (zero == Zero::kAllowed ? value >= 0 : value > 0) && value <= at_most;
         if (end == text.c_str() || *end != '\0' || !in_range)
-          return std::string("must be a finite number, ") + (zero == Zero::kAllowed ? "0 or more" : "above 0") + " (got " + text + ")";
+          return std::string("must be a finite number, ") + (zero == Zero::kAllowed ? "0 or more" : "above 0") +
+                 (std::isinf(at_most) ? "" : " and at most " + (std::ostringstream() << at_most).str()) + " (got " + text + ")";
         return "";
       },
       "");
@@ -59,17 +61,11 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
   add_dataset_key_flags(app, c.data_keys.train, c.data_keys.test);
   app.add_option_function<std::string>("--layout", [&c](const std::string& flag) { c.data_keys.layout = layout_from_flag(flag); },
                                        kLayoutHelp)
-      ->check(CLI::IsMember({"auto", "nchw", "nhwc", "nhw"}))
+      ->check(CLI::IsMember(layout_flags()))
       ->option_text("auto|nchw|nhwc|nhw (default: auto)");
   app.add_option_function<double>("--test-fraction", [&c](double fraction) { c.data_keys.test_every = test_every_from_fraction(fraction); },
                                   kTestFractionHelp)
-      ->check(CLI::Validator(
-          [](std::string& text) -> std::string {
-            char* end = nullptr;
-            const double value = std::strtod(text.c_str(), &end);
-            return *end == '\0' && value > 0 && value <= 0.5 ? "" : "must be a number above 0 and at most 0.5 (got " + text + ")";
-          },
-          ""));
+      ->check(real_flag(Zero::kRefused, 0.5));
   app.add_option("--out", c.out_dir, "run folder for checkpoints, metrics and pictures (default: runs/<date>-<time>)");
   app.add_option("--model", c.model, "conv (the seed's ConvVAE, 32×32 canvas) or mlp (the fully-connected VAE)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, ModelKind>{{"conv", ModelKind::kConv}, {"mlp", ModelKind::kMlp}}))
@@ -132,7 +128,7 @@ void add_evaluate_flags(CLI::App& app, EvaluateConfig& c) {
   app.add_option("--checkpoint", c.checkpoint, "checkpoint file (runs/<name>/checkpoints/epoch_NNNN.pt)")->required();
   app.add_option("--data", c.data_path, "HDF5 dataset (default: the one the checkpoint was trained on)");
   add_dataset_key_flags(app, c.train_key, c.test_key);
-  app.add_option("--layout", c.layout, kLayoutHelp)->check(CLI::IsMember({"auto", "nchw", "nhwc", "nhw"}));
+  app.add_option("--layout", c.layout, kLayoutHelp)->check(CLI::IsMember(layout_flags()));
   app.add_option("--out", c.out_dir, "folder for the grids (default: <run>/evaluation)");
   app.add_option("--num-samples,--num_samples", c.num_samples, "images in the samples and reconstruction grids")
       ->capture_default_str()

@@ -224,29 +224,36 @@ const char* pixel_type_name(PixelType type) {
   return "";
 }
 
-const char* layout_name(Layout layout) {
-  switch (layout) {
-    case Layout::kChannelsFirst: return "N×C×H×W";
-    case Layout::kChannelsLast: return "N×H×W×C";
-    case Layout::kNoChannelAxis: return "N×H×W";
-    case Layout::kAuto: return "auto";
-  }
-  return "";
+namespace {
+
+struct LayoutWords {
+  Layout layout;
+  const char* name;  // as printed
+  const char* flag;  // as --layout takes it
+};
+constexpr LayoutWords kLayouts[] = {{Layout::kAuto, "auto", "auto"},
+                                    {Layout::kChannelsFirst, "N×C×H×W", "nchw"},
+                                    {Layout::kChannelsLast, "N×H×W×C", "nhwc"},
+                                    {Layout::kNoChannelAxis, "N×H×W", "nhw"}};
+
+const LayoutWords& words_of(Layout layout) {
+  return *std::find_if(std::begin(kLayouts), std::end(kLayouts), [&](const LayoutWords& words) { return words.layout == layout; });
 }
 
-const char* layout_flag(Layout layout) {
-  switch (layout) {
-    case Layout::kChannelsFirst: return "nchw";
-    case Layout::kChannelsLast: return "nhwc";
-    case Layout::kNoChannelAxis: return "nhw";
-    case Layout::kAuto: return "auto";
-  }
-  return "";
+}  // namespace
+
+const char* layout_name(Layout layout) { return words_of(layout).name; }
+const char* layout_flag(Layout layout) { return words_of(layout).flag; }
+
+std::vector<std::string> layout_flags() {
+  std::vector<std::string> flags;
+  for (const auto& words : kLayouts) flags.emplace_back(words.flag);
+  return flags;
 }
 
 Layout layout_from_flag(const std::string& flag) {
-  for (const Layout layout : {Layout::kAuto, Layout::kChannelsFirst, Layout::kChannelsLast, Layout::kNoChannelAxis})
-    if (flag == layout_flag(layout)) return layout;
+  for (const auto& words : kLayouts)
+    if (flag == words.flag) return words.layout;
   throw UserError("--layout " + flag + ": use auto, nchw, nhwc or nhw");
 }
 

@@ -40,11 +40,10 @@ std::vector<int64_t> labels_of(const NpyArray& labels, int64_t count, const std:
 std::optional<NpyArray> pick(const std::map<std::string, NpyArray>& arrays, const std::string& given, std::initializer_list<const char*> candidates,
                              const std::string& path) {
   if (!given.empty()) {
-    const auto found = arrays.find(given);
+    if (const auto found = arrays.find(given); found != arrays.end()) return found->second;
     std::string names;
     for (const auto& [name, array] : arrays) names += (names.empty() ? "" : ", ") + name;
-    require(found != arrays.end(), path + ": no array named " + given + " (it holds " + names + ")");
-    return found->second;
+    throw UserError(path + ": no array named " + given + " (it holds " + names + ")");
   }
   for (const char* name : candidates)
     if (const auto found = arrays.find(name); found != arrays.end()) return found->second;
@@ -131,6 +130,21 @@ DatasetContent dataset_from_npz(const std::string& path, const NpzNames& names, 
   content.source = "imported from " + fs::path(path).filename().string();
   content.train = images_from_array(*train, pick(arrays, names.train_labels, {"y_train", "train_labels"}, path), layout, path + " train images");
   if (test) content.test = images_from_array(*test, pick(arrays, names.test_labels, {"y_test", "test_labels"}, path), layout, path + " test images");
+  return content;
+}
+
+DatasetContent import_dataset(const std::string& source, const ImportOptions& options) {
+  if (fs::is_directory(source)) return dataset_from_png_folder(source);
+  const std::string extension = fs::path(source).extension().string();
+  if (extension == ".npz") return dataset_from_npz(source, options.npz, options.layout);
+  require(extension == ".npy", source + ": import reads an .npz, an .npy or a folder of PNGs");
+  const auto optional_npy = [](const std::string& path) { return path.empty() ? std::nullopt : std::optional(read_npy(path)); };
+  DatasetContent content;
+  content.name = fs::path(source).stem().string();
+  content.source = "imported from " + fs::path(source).filename().string();
+  content.train = images_from_array(read_npy(source), optional_npy(options.train_labels_npy), options.layout, source);
+  if (!options.test_npy.empty())
+    content.test = images_from_array(read_npy(options.test_npy), optional_npy(options.test_labels_npy), options.layout, options.test_npy);
   return content;
 }
 

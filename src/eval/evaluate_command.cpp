@@ -13,6 +13,7 @@
 #include "vae/atomic_file.hpp"
 #include "vae/png_io.hpp"
 #include "vae/seeds.hpp"
+#include "vae/train_setup.hpp"
 
 namespace vae {
 namespace {
@@ -30,12 +31,10 @@ T trained_with(const LoadedModel& loaded, const char* key, T fallback) {
 
 // Where the dataset keeps its images: the flags given, else as the training run read it.
 DatasetKeys dataset_keys(const LoadedModel& loaded, const EvaluateConfig& config) {
-  DatasetKeys keys;
-  const auto trained = nlohmann::json::parse(loaded.state.config_json).value("data_keys", nlohmann::json::object());
-  keys.train = !config.train_key.empty() ? config.train_key : trained.value("train", keys.train);
-  keys.test = !config.test_key.empty() ? config.test_key : trained.value("test", keys.test);
-  keys.layout = layout_from_flag(!config.layout.empty() ? config.layout : trained.value("layout", std::string("auto")));
-  keys.test_every = trained.value("test_every", int64_t{0});  // the run's own test rows
+  DatasetKeys keys = stored_dataset_keys(loaded.state.config_json);  // a test fraction included: the run's own test rows
+  if (!config.train_key.empty()) keys.train = config.train_key;
+  if (!config.test_key.empty()) keys.test = config.test_key;
+  if (!config.layout.empty()) keys.layout = layout_from_flag(config.layout);
   return keys;
 }
 

@@ -90,17 +90,28 @@ std::string config_json(const TrainConfig& c, const DatasetInfo& dataset, int wo
       .dump(2);
 }
 
+DatasetKeys stored_dataset_keys(const std::string& stored_json) {
+  DatasetKeys keys;
+  const auto stored = nlohmann::json::parse(stored_json).value("data_keys", nlohmann::json::object());
+  keys.train = stored.value("train", keys.train);
+  keys.test = stored.value("test", keys.test);
+  keys.layout = layout_from_flag(stored.value("layout", std::string(layout_flag(keys.layout))));
+  keys.test_every = stored.value("test_every", keys.test_every);
+  return keys;
+}
+
 TrainConfig with_stored_settings(const TrainConfig& config, const std::string& stored_json) {
   const auto stored = nlohmann::json::parse(stored_json);
+  const DatasetKeys stored_keys = stored_dataset_keys(stored_json);
   TrainConfig merged = config;
   using Json = nlohmann::json;
   // Each setting: the flag that overrides it, its key in config.json, and how to take it.
   const std::tuple<const char*, const char*, std::function<void(const Json&)>> settings[] = {
       {"data", "data", [&](const Json& v) { merged.data_path = v; }},
-      {"train-key", "data_keys", [&](const Json& v) { merged.data_keys.train = v.at("train"); }},
-      {"test-key", "data_keys", [&](const Json& v) { merged.data_keys.test = v.at("test"); }},
-      {"layout", "data_keys", [&](const Json& v) { merged.data_keys.layout = layout_from_flag(v.at("layout")); }},
-      {"test-fraction", "data_keys", [&](const Json& v) { merged.data_keys.test_every = v.value("test_every", int64_t{0}); }},
+      {"train-key", "data_keys", [&](const Json&) { merged.data_keys.train = stored_keys.train; }},
+      {"test-key", "data_keys", [&](const Json&) { merged.data_keys.test = stored_keys.test; }},
+      {"layout", "data_keys", [&](const Json&) { merged.data_keys.layout = stored_keys.layout; }},
+      {"test-fraction", "data_keys", [&](const Json&) { merged.data_keys.test_every = stored_keys.test_every; }},
       {"model", "model", [&](const Json& v) { merged.model = v == "mlp" ? ModelKind::kMlp : ModelKind::kConv; }},
       {"latent-dim", "latent_dim", [&](const Json& v) { merged.latent_dim = v; }},
       {"epochs", "epochs", [&](const Json& v) { merged.epochs = v; }},
