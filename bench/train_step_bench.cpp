@@ -1,5 +1,6 @@
-// One rank's hot path at the product's shapes (Fashion-MNIST on the 32×32 canvas, latent 16):
-// the training step, the forward pass, the loader, the evaluation passes, and rank 0's encoders.
+// One rank's hot path at the product's shapes (Fashion-MNIST on the 32×32 canvas, latent 16
+// unless a benchmark's arguments say otherwise): the training step (fast path and LibTorch's),
+// the forward pass, the loader, the evaluation passes, and rank 0's encoders.
 // Items are images (items_per_second = images per second) unless a benchmark says otherwise.
 //   build/bench/vae_bench --benchmark_min_time=2
 // Intra-op threads come from VAE_BENCH_THREADS (default 1). Google Benchmark runs a few untimed
@@ -13,6 +14,7 @@
 
 #include "vae/conv_vae.hpp"
 #include "vae/evaluator.hpp"
+#include "vae/fast_conv_vae.hpp"
 #include "vae/gif_writer.hpp"
 #include "vae/loader.hpp"
 #include "vae/objective.hpp"
@@ -25,11 +27,11 @@ namespace {
 constexpr int64_t kLatent = 16;
 
 struct Step {
-  explicit Step(int64_t batch)
-      : model(std::make_shared<ConvVae>(ModelSpec{ModelKind::kConv, {1, 28, 28}, kLatent})),
+  explicit Step(int64_t batch, int64_t latent = kLatent, Kernels kernels = Kernels::kFast)
+      : model(std::make_shared<ConvVae>(ModelSpec{ModelKind::kConv, {1, 28, 28}, latent, kernels})),
         adam(model->parameters(), torch::optim::AdamOptions(1e-3)),
         x(pad_to_canvas(torch::rand({batch, 1, 28, 28}), model->canvas())),
-        eps(torch::randn({batch, kLatent})) {}
+        eps(torch::randn({batch, latent})) {}
   std::shared_ptr<ConvVae> model;
   torch::optim::Adam adam;
   torch::Tensor x, eps;
@@ -48,17 +50,28 @@ ImageSet random_images(int64_t n) {
   return set;
 }
 
+// A whole training step with Adam: forward, backward (fast path: fast:1; LibTorch's autograd:
+// fast:0) and the update, as the trainer runs it on one rank.
 void BM_TrainStep(benchmark::State& state) {
   set_threads();
-  Step s(state.range(0));
+  const int64_t batch = state.range(0);
+  const bool fast = state.range(2) != 0;
+  Step s(batch, state.range(1), fast ? Kernels::kFast : Kernels::kTorch);
   for (auto _ : state) {
     s.adam.zero_grad();
-    negative_elbo(*s.model, s.x, s.eps).per_image(1.0).mean().backward();
+    if (fast) {
+      s.model->fast_kernels()->train_step(s.x, s.eps, 1.0, 1.0 / static_cast<double>(batch), [](size_t) {});
+    } else {
+      negative_elbo(*s.model, s.x, s.eps).per_image(1.0).mean().backward();
+    }
     s.adam.step();
   }
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.SetItemsProcessed(state.iterations() * batch);
 }
-BENCHMARK(BM_TrainStep)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TrainStep)
+    ->ArgNames({"batch", "latent", "fast"})
+    ->ArgsProduct({{16, 64, 256}, {16, 64}, {1, 0}})
+    ->Unit(benchmark::kMillisecond);
 
 void BM_Forward(benchmark::State& state) {
   set_threads();

@@ -65,12 +65,12 @@ void save_checkpoint(const std::string& path, VaeModel& model, torch::optim::Ada
 CheckpointState load_checkpoint(const std::string& path, VaeModel& model, torch::optim::Adam* optimizer);
 
 // A checkpoint's metadata and a model built from its configuration with its weights, on the CPU,
-// checksum verified. Throws CorruptCheckpoint.
+// checksum verified, running on `kernels`. Throws CorruptCheckpoint.
 struct LoadedModel {
   CheckpointState state;
   std::shared_ptr<VaeModel> model;
 };
-LoadedModel load_model_from_checkpoint(const std::string& path);
+LoadedModel load_model_from_checkpoint(const std::string& path, Kernels kernels = Kernels::kFast);
 
 // Only the metadata, checksum verified (against a model built from the stored configuration).
 CheckpointState read_checkpoint_state(const std::string& path);

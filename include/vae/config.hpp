@@ -15,6 +15,8 @@ enum class Remainder {
   kDrop,     // the last partial step is left out: those rows wait for a later epoch's shuffle
 };
 enum class Overlap { kOff, kOn };
+// Whose kernels run the ConvVAE on the CPU: the fast path's (oneDNN, fast_conv_vae.hpp) or LibTorch's.
+enum class Kernels { kFast, kTorch };
 enum class Shuffle { kOff, kOn };
 
 struct TrainConfig {
@@ -31,6 +33,7 @@ struct TrainConfig {
   double beta = 1.0;               // weight of the KL term
   uint64_t seed = 1;
   int threads = 0;                 // intra-op threads per rank; 0: cores of the node / ranks on it
+  Kernels kernels = Kernels::kFast;  // a speed setting, not stored: a resume may change it
   Remainder remainder = Remainder::kPartial;
   Shuffle shuffle = Shuffle::kOn;
   double bucket_mb = 0.5;          // gradient bucket size (the first bucket is smaller, see grad_sync.hpp)
@@ -62,6 +65,7 @@ struct EvaluateConfig {
   int64_t iw_samples = 100;
   int64_t iw_subset = 1000;
   int threads = 0;
+  Kernels kernels = Kernels::kFast;
   uint64_t seed = 1;
 };
 
@@ -75,5 +79,6 @@ struct SampleConfig {
 
 const char* to_string(ModelKind kind);
 const char* to_string(Remainder remainder);
+const char* to_string(Kernels kernels);
 
 }  // namespace vae

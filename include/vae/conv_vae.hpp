@@ -11,6 +11,7 @@
 // stride-2 layers at each end (4×4 kernels, 16 channels, ReLU between layers): down1..down_d
 // take the canvas to 32×32 before enc1 (which then reads 16 channels), and up1..up_d take dec4's
 // 32×32 (then 16 channels) back to the canvas, the last one to C channels. d = 0 is the seed's model.
+#include "vae/fast_conv_vae.hpp"
 #include "vae/vae_model.hpp"
 
 namespace vae {
@@ -20,6 +21,8 @@ class ConvVae : public VaeModel {
   explicit ConvVae(const ModelSpec& spec);
   Posterior encode(const torch::Tensor& x) override;
   torch::Tensor decode_logits(const torch::Tensor& z) override;
+  // Without autograd on the CPU, encode and decode_logits run here too (evaluation, pictures).
+  FastConvVae* fast_kernels() override { return fast_.get(); }
 
   static constexpr int64_t kCanvas = 32;  // the seed's canvas; larger images double it (canvas_for)
 
@@ -29,6 +32,7 @@ class ConvVae : public VaeModel {
   torch::nn::Conv2d enc1_{nullptr}, enc2_{nullptr}, enc3_{nullptr}, enc4_{nullptr};
   torch::nn::Linear fc1_{nullptr}, fc_mu_{nullptr}, fc_log_var_{nullptr}, fc2_{nullptr};
   torch::nn::ConvTranspose2d dec1_{nullptr}, dec2_{nullptr}, dec3_{nullptr}, dec4_{nullptr};
+  std::unique_ptr<FastConvVae> fast_;  // null: LibTorch's kernels (--kernels torch, or a canvas over 32×32)
 };
 
 }  // namespace vae

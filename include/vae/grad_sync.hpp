@@ -50,6 +50,9 @@ class GradSync {
   void broadcast_parameters();
   // Zeroes every gradient; call before each backward.
   void zero_grad();
+  // A parameter's gradient is final in its `.grad` (autograd's hooks call this; a backward that
+  // bypasses autograd, the fast path's, calls it itself).
+  void gradient_ready(size_t param_index);
   // In place of a backward, for a rank with no samples in this step: it adds zeros to the sum.
   void contribute_nothing();
   // Call after backward: launches what is left, waits for every bucket and leaves the sum over
@@ -59,7 +62,6 @@ class GradSync {
   const std::vector<Bucket>& buckets() const { return buckets_; }
 
  private:
-  void on_gradient_ready(size_t param_index);  // called from the autograd post-hooks
   void launch_ready_buckets();
   void launch(size_t bucket_index);
   void launch_range(int64_t offset, int64_t count);

@@ -47,8 +47,15 @@ int configure_threads(const Runtime& runtime, const TrainConfig& config);
 // The GPU of this rank when LibTorch has CUDA (local rank picks it), the CPU otherwise.
 torch::Device pick_device(const Runtime& runtime);
 
+// Where and how a rank computes.
+struct Execution {
+  int threads = 1;
+  torch::Device device = torch::kCPU;
+  bool fast_kernels = false;  // the fast path runs the model (fast_conv_vae.hpp)
+};
+
 // The configuration as an aligned two-column table, printed by rank 0 at start.
 std::string configuration_table(const Runtime& runtime, const TrainConfig& config, const std::string& run_dir, const TrainingData& data,
-                                int threads, const torch::Device& device, const std::string& comm_name, size_t buckets);
+                                const Execution& execution, const std::string& comm_name, size_t buckets);
 
 }  // namespace vae

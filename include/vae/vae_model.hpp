@@ -10,10 +10,13 @@
 
 namespace vae {
 
+class FastConvVae;
+
 struct ModelSpec {
   ModelKind kind = ModelKind::kConv;
   ImageShape image;          // the dataset's real images
   int64_t latent_dim = 16;
+  Kernels kernels = Kernels::kFast;  // the fast path where it applies (see fast_conv_vae.hpp)
 };
 
 class VaeModel : public torch::nn::Module {
@@ -28,6 +31,10 @@ class VaeModel : public torch::nn::Module {
   virtual Posterior encode(const torch::Tensor& x) = 0;
   // z: [B, latent] → Bernoulli logits [B, C, canvas.height, canvas.width] (sigmoid gives the image).
   virtual torch::Tensor decode_logits(const torch::Tensor& z) = 0;
+
+  // The fast path's training step and forward passes for this model, or null where LibTorch's
+  // kernels run it. Valid on the CPU only.
+  virtual FastConvVae* fast_kernels() { return nullptr; }
 
   const ModelSpec& spec() const { return spec_; }
   // The shape the model reads and writes; the dataset's images sit centred inside it.

@@ -56,6 +56,14 @@ void add_dataset_key_flags(CLI::App& app, std::string& train_key, std::string& t
 constexpr const char* kTestFractionHelp =
     "for a file without a test split: test on every k-th training row, k = round(1/F) (0.1: rows 9, 19, 29, …), train on the rest";
 
+void add_kernels_flag(CLI::App& app, Kernels& kernels) {
+  app.add_option("--kernels", kernels,
+                 "the ConvVAE's CPU kernels: fast (oneDNN, on the 32×32 canvas; larger canvases and GPUs use torch) or torch "
+                 "(LibTorch's own); the same model and checkpoints either way")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Kernels>{{"fast", Kernels::kFast}, {"torch", Kernels::kTorch}}))
+      ->option_text("fast|torch (default: fast)");
+}
+
 void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--data", c.data_path, "HDF5 dataset (default: Fashion-MNIST, converted on first use to $VAE_DIST_DATA or ~/.cache/vae_dist/fashion-mnist.h5)");
   add_dataset_key_flags(app, c.data_keys.train, c.data_keys.test);
@@ -86,6 +94,7 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--seed", c.seed, "seeds the weights, the shuffles and the noise")->capture_default_str();
   app.add_option("--threads", c.threads, "intra-op threads per rank (default: the node's cores divided among its ranks, at least 1)")
       ->check(count_flag(c.threads));
+  add_kernels_flag(app, c.kernels);
   app.add_option("--remainder", c.remainder,
                  "the rows that do not fill a last global batch: partial (a smaller last step; every row once per epoch) or drop "
                  "(left to a later epoch's shuffle)")
@@ -136,6 +145,7 @@ void add_evaluate_flags(CLI::App& app, EvaluateConfig& c) {
   app.add_option("--iw-samples", c.iw_samples, "importance samples K per image")->capture_default_str()->check(count_flag(c.iw_samples));
   app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses, spread evenly over the test split")->capture_default_str()->check(count_flag(c.iw_subset));
   app.add_option("--threads", c.threads, "intra-op threads per rank")->check(count_flag(c.threads));
+  add_kernels_flag(app, c.kernels);
   app.add_option("--seed", c.seed, "seeds the noise of the estimates")->capture_default_str();
 }
 

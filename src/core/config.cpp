@@ -6,4 +6,6 @@ const char* to_string(ModelKind kind) { return kind == ModelKind::kConv ? "conv"
 
 const char* to_string(Remainder remainder) { return remainder == Remainder::kDrop ? "drop" : "partial"; }
 
+const char* to_string(Kernels kernels) { return kernels == Kernels::kFast ? "fast" : "torch"; }
+
 }  // namespace vae

@@ -82,7 +82,7 @@ GradSync::GradSync(std::vector<torch::Tensor> params, Communicator& comm, int wo
   pending_.resize(buckets_.size());
   for (size_t k = 0; k < params_.size(); ++k) {
     auto accumulator = torch::autograd::impl::grad_accumulator(params_[k]);
-    accumulator->add_post_hook(std::make_unique<AfterAccumulate>([this, k] { on_gradient_ready(k); }));
+    accumulator->add_post_hook(std::make_unique<AfterAccumulate>([this, k] { gradient_ready(k); }));
     accumulators_.push_back(std::move(accumulator));
   }
   zero_grad();
@@ -115,7 +115,7 @@ void GradSync::zero_grad() {
 
 void GradSync::contribute_nothing() { std::fill(pending_.begin(), pending_.end(), 0); }
 
-void GradSync::on_gradient_ready(size_t param_index) {
+void GradSync::gradient_ready(size_t param_index) {
   --pending_[bucket_of_param_[param_index]];
   if (options_.overlap == Overlap::kOff) return;
   launch_ready_buckets();

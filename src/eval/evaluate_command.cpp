@@ -53,7 +53,7 @@ void run_evaluate(const Runtime& runtime, const EvaluateConfig& config) {
   RowRange rows;
   ImageSet shard;
   runtime.all_or_none([&] {
-    loaded = load_model_from_checkpoint(config.checkpoint);
+    loaded = load_model_from_checkpoint(config.checkpoint, config.kernels);
     info = read_dataset_info(config.data_path.empty() ? loaded.state.dataset_path : config.data_path, dataset_keys(loaded, config));
     const ImageShape& image = loaded.model->spec().image;
     require(info.channels == image.channels && info.height == image.height && info.width == image.width,

@@ -43,9 +43,24 @@ ConvVae::ConvVae(const ModelSpec& spec) : VaeModel(spec) {
   dec4_ = register_module("dec4", torch::nn::ConvTranspose2d(deconv(kBase * 2, inner_channels, 2, 1)));
   for (int64_t k = 1; k <= extra; ++k)
     up_.push_back(register_module("up" + std::to_string(k), torch::nn::ConvTranspose2d(deconv(kBase, k == extra ? c : kBase, 2, 1))));
+  if (spec.kernels == Kernels::kFast && extra == 0) fast_ = std::make_unique<FastConvVae>(named_parameters(), spec.image, latent);
 }
 
+namespace {
+
+// Forward passes without autograd on the CPU go through the fast path; training goes through it
+// by FastConvVae::train_step (the trainer's choice), never through autograd.
+bool runs_fast(const FastConvVae* fast, const torch::Tensor& input) {
+  return fast != nullptr && !torch::GradMode::is_enabled() && input.device().is_cpu();
+}
+
+}  // namespace
+
 VaeModel::Posterior ConvVae::encode(const torch::Tensor& x) {
+  if (runs_fast(fast_.get(), x)) {
+    auto [mu, log_var] = fast_->encode(x);
+    return {mu, log_var};
+  }
   auto h = x;
   for (auto& down : down_) h = torch::relu(down(h));
   h = torch::relu(enc1_(h));
@@ -57,6 +72,7 @@ VaeModel::Posterior ConvVae::encode(const torch::Tensor& x) {
 }
 
 torch::Tensor ConvVae::decode_logits(const torch::Tensor& z) {
+  if (runs_fast(fast_.get(), z)) return fast_->decode_logits(z);
   auto h = fc2_(z).view({-1, kBottleneck, 1, 1});
   h = torch::relu(dec1_(h));
   h = torch::relu(dec2_(h));

@@ -180,11 +180,13 @@ CheckpointState load_checkpoint(const std::string& path, VaeModel& model, torch:
   return state;
 }
 
-LoadedModel load_model_from_checkpoint(const std::string& path) {
+LoadedModel load_model_from_checkpoint(const std::string& path, Kernels kernels) {
   Loaded loaded = open_archive(path, torch::kCPU);
   LoadedModel result{parse_metadata(loaded.metadata, path), nullptr};
   try {
-    result.model = make_model(model_spec_of(result.state));
+    ModelSpec spec = model_spec_of(result.state);
+    spec.kernels = kernels;
+    result.model = make_model(spec);
   } catch (const std::exception&) {
     throw CorruptCheckpoint(path + ": damaged metadata (no usable model configuration)");
   }

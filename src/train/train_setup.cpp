@@ -174,8 +174,16 @@ torch::Device pick_device(const Runtime& runtime) {
   return {torch::kCUDA, static_cast<c10::DeviceIndex>(runtime.local_rank() % gpus)};
 }
 
+// Which kernels run the model, and why LibTorch's when the fast path was asked for.
+std::string kernels_text(const TrainConfig& config, const Execution& execution) {
+  if (execution.fast_kernels) return "fast kernels (oneDNN)";
+  if (config.kernels == Kernels::kTorch) return "LibTorch kernels";
+  if (!execution.device.is_cpu()) return "LibTorch kernels (the fast path is for CPUs)";
+  return "LibTorch kernels (the fast path runs the conv model on the 32×32 canvas)";
+}
+
 std::string configuration_table(const Runtime& runtime, const TrainConfig& config, const std::string& run_dir, const TrainingData& data,
-                                int threads, const torch::Device& device, const std::string& comm_name, size_t buckets) {
+                                const Execution& execution, const std::string& comm_name, size_t buckets) {
   const auto& info = data.info;
   const ImageShape canvas = canvas_for(config.model, {info.channels, info.height, info.width});
   const std::pair<const char*, std::string> rows[] = {
@@ -187,7 +195,7 @@ std::string configuration_table(const Runtime& runtime, const TrainConfig& confi
                     " canvas, latent " + std::to_string(config.latent_dim) + ", β " + number(config.beta)},
       {"ranks", std::to_string(runtime.world_size()) + (runtime.hosts() > 1 ? " on " + std::to_string(runtime.hosts()) + " hosts" : "") + " (" +
                     std::to_string(runtime.local_size()) + " on " + runtime.host() + ")"},
-      {"device", device.str() + ", " + std::to_string(threads) + " thread(s) per rank"},
+      {"device", execution.device.str() + ", " + std::to_string(execution.threads) + " thread(s) per rank, " + kernels_text(config, execution)},
       {"batch", batch_text(data.order.global_batch(), runtime.world_size())},
       {"steps/epoch", std::to_string(data.order.steps_per_epoch()) + " (remainder: " + to_string(config.remainder) + ")"},
       {"epochs", std::to_string(config.epochs) + ", Adam lr " + number(config.lr) + ", seed " + std::to_string(config.seed)},

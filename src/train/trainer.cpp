@@ -16,6 +16,7 @@
 #include "vae/checkpoint.hpp"
 #include "vae/error.hpp"
 #include "vae/evaluator.hpp"
+#include "vae/fast_conv_vae.hpp"
 #include "vae/grad_sync.hpp"
 #include "vae/loader.hpp"
 #include "vae/metrics_log.hpp"
@@ -54,7 +55,7 @@ constexpr int64_t kScatterImages = 2000;
 // The model with its initial weights drawn from --seed (rank 0's are broadcast to all anyway).
 std::shared_ptr<VaeModel> seeded_model(const TrainConfig& config, const DatasetInfo& info) {
   torch::manual_seed(config.seed);
-  return make_model({config.model, {info.channels, info.height, info.width}, config.latent_dim});
+  return make_model({config.model, {info.channels, info.height, info.width}, config.latent_dim, config.kernels});
 }
 
 // Per-rank sums of one epoch's training steps.
@@ -148,8 +149,8 @@ class Trainer {
   void open_outputs() {
     runtime_.all_or_none([&] {
       if (!runtime_.is_root()) return;
-      std::printf("vae_dist: training\n%s", configuration_table(runtime_, config_, run_dir_, data_, threads_, device_, comm_->name(),
-                                                                 grad_sync_->buckets().size()).c_str());
+      std::printf("vae_dist: training\n%s", configuration_table(runtime_, config_, run_dir_, data_, {threads_, device_, fast_kernels() != nullptr},
+                                                                 comm_->name(), grad_sync_->buckets().size()).c_str());
       if (step_count_ > 0)
         std::printf("  resumed      at epoch %d, step %lld of it (%lld steps in all)\n", first_epoch_, static_cast<long long>(first_step_),
                     static_cast<long long>(step_count_));
@@ -280,18 +281,31 @@ class Trainer {
       grad_sync_->contribute_nothing();  // a partial last step can leave a rank's lanes all spent
     } else {
       const auto eps = lane_noise(epoch, step).index_select(0, torch::tensor(batch.lanes, torch::kInt64)).to(device_);
-      const LossTerms terms = negative_elbo(*model_, batch.images, eps);
-      const auto per_image = terms.per_image(config_.beta);
       // This rank's sum over the whole step's sample count: the sum over ranks that GradSync forms
       // is then the mean over the global batch, however the lanes are split (Note [Lanes]).
-      const auto summed = per_image.sum();
-      (summed / static_cast<double>(data_.order.samples_in_step(step))).backward();
-      loss = summed.item<double>();
-      kl = terms.kl.sum().item<double>();
+      const double scale = 1.0 / static_cast<double>(data_.order.samples_in_step(step));
+      if (FastConvVae* fast = fast_kernels()) {
+        const auto sums = fast->train_step(batch.images, eps, config_.beta, scale, [this](size_t k) { grad_sync_->gradient_ready(k); });
+        loss = sums.loss;
+        kl = sums.kl;
+      } else {
+        std::tie(loss, kl) = autograd_step(batch.images, eps, scale);
+      }
     }
     grad_sync_->finish();
     optimizer_->step();
     return {loss, kl};
+  }
+
+  // The fast path's step where it runs this model on this device (see fast_conv_vae.hpp).
+  FastConvVae* fast_kernels() const { return device_.is_cpu() ? model_->fast_kernels() : nullptr; }
+
+  // Forward and backward through LibTorch's autograd; returns the summed loss and KL.
+  std::pair<double, double> autograd_step(const torch::Tensor& images, const torch::Tensor& eps, double scale) {
+    const LossTerms terms = negative_elbo(*model_, images, eps);
+    const auto summed = terms.per_image(config_.beta).sum();
+    (summed * scale).backward();
+    return {summed.item<double>(), terms.kl.sum().item<double>()};
   }
 
   // ε for every lane of a step, [global batch, latent], drawn from (seed, epoch, step) alone: a

@@ -1,0 +1,242 @@
+#include "conv_layer.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <vector>
+
+namespace vae::fast {
+namespace {
+
+struct Primitives {
+  dnnl::primitive forward, backward_data, backward_weights;
+  dnnl::memory::desc src, weights, dst;                            // forward's layouts
+  dnnl::memory::desc data_weights, data_diff_dst, diff_src;        // backward-data's
+  dnnl::memory::desc weights_src, weights_diff_dst, diff_weights;  // backward-weights'
+  size_t scratchpad_bytes = 0;
+};
+
+struct ConvolutionOps {
+  using Forward = dnnl::convolution_forward;
+  using BackwardData = dnnl::convolution_backward_data;
+  using BackwardWeights = dnnl::convolution_backward_weights;
+  static constexpr dnnl::algorithm kAlgorithm = dnnl::algorithm::convolution_direct;
+};
+
+struct DeconvolutionOps {
+  using Forward = dnnl::deconvolution_forward;
+  using BackwardData = dnnl::deconvolution_backward_data;
+  using BackwardWeights = dnnl::deconvolution_backward_weights;
+  static constexpr dnnl::algorithm kAlgorithm = dnnl::algorithm::deconvolution_direct;
+};
+
+dnnl::primitive_attr with_relu(dnnl::primitive_attr attr, bool relu) {
+  if (relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  return attr;
+}
+
+// Note [Transposed forward]: oneDNN 2.6's deconvolution forward applies a ReLU post-op element by
+// element (7–15 ms a pass at batch 64 where the convolution takes 1.3), and even without one it
+// is slower than the convolution backward-data it is made of. So a transposed layer's forward is
+// that backward-data primitive (of the convolution whose weights, [in, out, k, k], are LibTorch's
+// ConvTranspose2d weights as they are), then the bias and ReLU in one pass over the output
+// (add_bias_and_relu: oneDNN's binary primitive takes its reference path for a per-channel
+// bias on a blocked layout, 2–23 ms a pass).
+void make_transposed_forward(const dnnl::engine& engine, const ConvGeometry& g, const Dims& src, const Dims& dst, Primitives& p) {
+  const Dims conv_weights{g.in_channels, g.out_channels, ConvGeometry::kKernel, ConvGeometry::kKernel};
+  const Dims strides{g.stride, g.stride}, padding{g.padding, g.padding};
+  const dnnl::convolution_forward::primitive_desc hint({dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                                        any_desc(dst), any_desc(conv_weights), any_desc(src), strides, padding, padding},
+                                                       engine);
+  const dnnl::convolution_backward_data::primitive_desc forward(
+      {dnnl::algorithm::convolution_direct, any_desc(dst), any_desc(conv_weights), any_desc(src), strides, padding, padding},
+      user_scratchpad(), engine, hint);
+  p.forward = dnnl::convolution_backward_data(forward);
+  p.src = forward.diff_dst_desc();
+  p.weights = forward.weights_desc();
+  p.dst = forward.diff_src_desc();
+  p.scratchpad_bytes = std::max(p.scratchpad_bytes, forward.scratchpad_desc().get_size());
+}
+
+template <typename Ops>
+Primitives make_primitives(const dnnl::engine& engine, const ConvGeometry& g, Use use) {
+  const Dims src{g.batch, g.in_channels, g.in_size, g.in_size}, dst{g.batch, g.out_channels, g.out_size, g.out_size};
+  const Dims weights{g.out_channels, g.in_channels, ConvGeometry::kKernel, ConvGeometry::kKernel}, bias{g.out_channels};
+  const Dims strides{g.stride, g.stride}, padding{g.padding, g.padding};
+  const auto bias_desc = plain_desc(bias, Tag::x);
+
+  // The backward primitives take the forward primitive descriptor as a hint; a transposed layer's
+  // is never run (Note [Transposed forward]).
+  const auto kind = use == Use::kInference ? dnnl::prop_kind::forward_inference : dnnl::prop_kind::forward_training;
+  const typename Ops::Forward::primitive_desc forward(
+      {kind, Ops::kAlgorithm, any_desc(src), any_desc(weights), bias_desc, any_desc(dst), strides, padding, padding},
+      with_relu(user_scratchpad(), g.relu), engine);
+  Primitives p;
+  if (g.transposed) {
+    make_transposed_forward(engine, g, src, dst, p);
+  } else {
+    p.forward = typename Ops::Forward(forward);
+    p.src = forward.src_desc();
+    p.weights = forward.weights_desc();
+    p.dst = forward.dst_desc();
+    p.scratchpad_bytes = forward.scratchpad_desc().get_size();
+  }
+  if (use == Use::kInference) return p;
+
+  const typename Ops::BackwardWeights::primitive_desc backward_weights(
+      {Ops::kAlgorithm, any_desc(src), any_desc(weights), bias_desc, any_desc(dst), strides, padding, padding}, user_scratchpad(), engine,
+      forward);
+  p.backward_weights = typename Ops::BackwardWeights(backward_weights);
+  p.weights_src = backward_weights.src_desc();
+  p.weights_diff_dst = backward_weights.diff_dst_desc();
+  p.diff_weights = backward_weights.diff_weights_desc();
+  p.scratchpad_bytes = std::max(p.scratchpad_bytes, backward_weights.scratchpad_desc().get_size());
+  if (use == Use::kTrainingFirstLayer) return p;
+
+  const typename Ops::BackwardData::primitive_desc backward_data(
+      {Ops::kAlgorithm, any_desc(src), any_desc(weights), any_desc(dst), strides, padding, padding}, user_scratchpad(), engine, forward);
+  p.backward_data = typename Ops::BackwardData(backward_data);
+  p.data_weights = backward_data.weights_desc();
+  p.data_diff_dst = backward_data.diff_dst_desc();
+  p.diff_src = backward_data.diff_src_desc();
+  p.scratchpad_bytes = std::max(p.scratchpad_bytes, backward_data.scratchpad_desc().get_size());
+  return p;
+}
+
+// Adds each channel's bias to an [N, C, H, W] image held plain (NCHW) or in channel blocks
+// (oneDNN's nChw8c/nChw16c), then applies the ReLU when asked. `padded_bias` is scratch of the
+// blocked channel count: the channels that pad the last block stay zero.
+void add_bias_and_relu(const dnnl::memory& image, const float* bias, bool relu, std::vector<float>& padded_bias) {
+  const dnnl_memory_desc_t& d = image.get_desc().data;
+  const auto& blocking = d.format_desc.blocking;
+  const bool channel_blocks = blocking.inner_nblks == 1 && blocking.inner_idxs[0] == 1;
+  const int64_t block = channel_blocks ? blocking.inner_blks[0] : 1;
+  const int64_t images = d.dims[0], channels = d.dims[1], pixels = d.dims[2] * d.dims[3];
+  if (d.format_kind != dnnl_blocked || (blocking.inner_nblks > 1 || (blocking.inner_nblks == 1 && !channel_blocks)) ||
+      blocking.strides[3] != block || blocking.strides[2] != d.dims[3] * block)
+    throw std::logic_error("add_bias_and_relu: an unexpected oneDNN layout");
+  const int64_t blocks = (channels + block - 1) / block;
+  padded_bias.assign(static_cast<size_t>(blocks * block), 0.f);
+  std::copy(bias, bias + channels, padded_bias.begin());
+  auto* x = static_cast<float*>(image.get_data_handle());
+  for (int64_t n = 0; n < images; ++n)
+    for (int64_t b = 0; b < blocks; ++b) {
+      float* tile = x + n * blocking.strides[0] + b * blocking.strides[1];
+      const float* tile_bias = padded_bias.data() + b * block;
+      for (int64_t p = 0; p < pixels; ++p)
+        for (int64_t c = 0; c < block; ++c) {
+          const float v = tile[p * block + c] + tile_bias[c];
+          tile[p * block + c] = relu && v < 0.f ? 0.f : v;
+        }
+    }
+}
+
+// dL/d(pre-activation) = dL/d(post) where the ReLU's output was positive, else 0. Both buffers are
+// in the same layout (padding of blocked layouts is zero in both).
+void mask_by_relu(const dnnl::memory& output, const dnnl::memory& diff) {
+  const auto* y = static_cast<const float*>(output.get_data_handle());
+  auto* dy = static_cast<float*>(diff.get_data_handle());
+  const size_t n = output.get_desc().get_size() / sizeof(float);
+  for (size_t i = 0; i < n; ++i) dy[i] = y[i] > 0.f ? dy[i] : 0.f;
+}
+
+}  // namespace
+
+ConvLayer::ConvLayer(const dnnl::engine& engine, const ConvGeometry& geometry, Use use)
+    : geometry_(geometry),
+      use_(use),
+      src_for_forward_({}),
+      weights_for_forward_({}),
+      weights_for_backward_({}),
+      diff_dst_for_mask_({}),
+      diff_dst_for_data_({}),
+      diff_dst_for_weights_({}),
+      src_for_weights_({}) {
+  const Primitives p = geometry.transposed ? make_primitives<DeconvolutionOps>(engine, geometry, use)
+                                           : make_primitives<ConvolutionOps>(engine, geometry, use);
+  forward_ = p.forward;
+  backward_data_ = p.backward_data;
+  backward_weights_ = p.backward_weights;
+  const int64_t k = ConvGeometry::kKernel;
+  const auto torch_weights = plain_desc({geometry.out_channels, geometry.in_channels, k, k}, geometry.transposed ? Tag::iohw : Tag::oihw);
+  const auto torch_bias = plain_desc({geometry.out_channels}, Tag::x);
+  user_weights_ = dnnl::memory(torch_weights, engine, DNNL_MEMORY_NONE);
+  user_bias_ = dnnl::memory(torch_bias, engine, DNNL_MEMORY_NONE);
+  // The same bytes as the forward reads them: a transposed layer's forward is a convolution whose
+  // weights are [in, out, k, k] (Note [Transposed forward]).
+  user_forward_weights_ =
+      geometry.transposed ? dnnl::memory(plain_desc({geometry.in_channels, geometry.out_channels, k, k}, Tag::oihw), engine, DNNL_MEMORY_NONE)
+                          : user_weights_;
+  dst_ = dnnl::memory(p.dst, engine);
+  scratchpad_ = dnnl::memory(plain_desc({static_cast<int64_t>(p.scratchpad_bytes / sizeof(float)) + 1}, Tag::x), engine);
+  src_for_forward_ = Relayout(p.src);
+  weights_for_forward_ = Relayout(p.weights);
+  if (use == Use::kInference) return;
+  user_diff_weights_ = dnnl::memory(torch_weights, engine, DNNL_MEMORY_NONE);
+  user_diff_bias_ = dnnl::memory(torch_bias, engine, DNNL_MEMORY_NONE);
+  diff_weights_ = dnnl::memory(p.diff_weights, engine);
+  diff_dst_for_mask_ = Relayout(p.dst);
+  diff_dst_for_weights_ = Relayout(p.weights_diff_dst);
+  src_for_weights_ = Relayout(p.weights_src);
+  if (use == Use::kTrainingFirstLayer) return;
+  diff_src_ = dnnl::memory(p.diff_src, engine);
+  weights_for_backward_ = Relayout(p.data_weights);
+  diff_dst_for_data_ = Relayout(p.data_diff_dst);
+}
+
+const dnnl::memory& ConvLayer::forward(dnnl::stream& stream, const dnnl::memory& src, const float* weights, const float* bias) {
+  for (const dnnl::memory* m : {&user_weights_, &user_forward_weights_}) m->set_data_handle(const_cast<float*>(weights));
+  user_bias_.set_data_handle(const_cast<float*>(bias));
+  src_seen_ = src_for_forward_.view(stream, src);
+  const dnnl::memory& forward_weights = weights_for_forward_.view(stream, user_forward_weights_);
+  if (geometry_.transposed) {
+    forward_.execute(stream,
+                     {{DNNL_ARG_DIFF_DST, src_seen_}, {DNNL_ARG_WEIGHTS, forward_weights}, {DNNL_ARG_DIFF_SRC, dst_}, {DNNL_ARG_SCRATCHPAD, scratchpad_}});
+    stream.wait();
+    add_bias_and_relu(dst_, bias, geometry_.relu, padded_bias_);
+  } else {
+    forward_.execute(stream, {{DNNL_ARG_SRC, src_seen_},
+                              {DNNL_ARG_WEIGHTS, forward_weights},
+                              {DNNL_ARG_BIAS, user_bias_},
+                              {DNNL_ARG_DST, dst_},
+                              {DNNL_ARG_SCRATCHPAD, scratchpad_}});
+  }
+  return dst_;
+}
+
+const dnnl::memory& ConvLayer::backward(dnnl::stream& stream, const dnnl::memory& diff_dst, float* diff_weights, float* diff_bias) {
+  const dnnl::memory* diff = &diff_dst;
+  if (geometry_.relu) {
+    // The mask writes in place: into the Relayout's buffer, or into the caller's gradient, which
+    // is spent once this layer has read it.
+    diff = &diff_dst_for_mask_.view(stream, diff_dst);
+    mask_by_relu(dst_, *diff);
+  }
+  user_diff_weights_.set_data_handle(diff_weights);
+  user_diff_bias_.set_data_handle(diff_bias);
+  const bool weights_in_torch_layout = diff_weights_.get_desc() == user_diff_weights_.get_desc();
+  backward_weights_.execute(stream, {{DNNL_ARG_SRC, src_for_weights_.view(stream, src_seen_)},
+                                     {DNNL_ARG_DIFF_DST, diff_dst_for_weights_.view(stream, *diff)},
+                                     {DNNL_ARG_DIFF_WEIGHTS, weights_in_torch_layout ? user_diff_weights_ : diff_weights_},
+                                     {DNNL_ARG_DIFF_BIAS, user_diff_bias_},
+                                     {DNNL_ARG_SCRATCHPAD, scratchpad_}});
+  if (!weights_in_torch_layout) diff_weights_out_.run(stream, diff_weights_, user_diff_weights_);
+  if (use_ == Use::kTrainingFirstLayer) return diff_src_;
+  backward_data_.execute(stream, {{DNNL_ARG_DIFF_DST, diff_dst_for_data_.view(stream, *diff)},
+                                  {DNNL_ARG_WEIGHTS, weights_for_backward_.view(stream, user_weights_)},
+                                  {DNNL_ARG_DIFF_SRC, diff_src_},
+                                  {DNNL_ARG_SCRATCHPAD, scratchpad_}});
+  return diff_src_;
+}
+
+double ConvLayer::forward_flops() const {
+  const ConvGeometry& g = geometry_;
+  const int64_t small_side = g.transposed ? g.in_size : g.out_size;  // where each kernel tap is one multiply-add
+  return 2.0 * static_cast<double>(g.batch * g.in_channels * g.out_channels * small_side * small_side * ConvGeometry::kKernel *
+                                   ConvGeometry::kKernel);
+}
+
+}  // namespace vae::fast

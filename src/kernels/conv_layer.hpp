@@ -1,0 +1,58 @@
+#pragma once
+// One 4×4 convolution or transposed convolution of the ConvVAE at a fixed batch size, through
+// oneDNN primitives made once and run every step: forward (bias and ReLU fused into it),
+// backward-data and backward-weights. Activations stay in the layouts the primitives chose;
+// weights and their gradients are read and written in LibTorch's layout, in the parameters' own
+// memory.
+#include <dnnl.hpp>
+
+#include <cstdint>
+#include <vector>
+
+#include "dnnl_support.hpp"
+
+namespace vae::fast {
+
+struct ConvGeometry {
+  int64_t batch = 0, in_channels = 0, out_channels = 0;
+  int64_t in_size = 0, out_size = 0;  // square images: sides
+  int64_t stride = 2, padding = 1;
+  bool transposed = false;  // a ConvTranspose2d (LibTorch keeps its weights as [in, out, k, k])
+  bool relu = false;        // ReLU after the bias
+  static constexpr int64_t kKernel = 4;
+};
+
+enum class Use {
+  kInference,         // forward only
+  kTraining,          // forward, then backward to the weights and to the input
+  kTrainingFirstLayer // forward, then backward to the weights only (the input is the data)
+};
+
+class ConvLayer {
+ public:
+  ConvLayer(const dnnl::engine& engine, const ConvGeometry& geometry, Use use);
+
+  // dst = [ReLU](conv(src, weights) + bias); `src` in any layout; returns dst in the layer's own.
+  const dnnl::memory& forward(dnnl::stream& stream, const dnnl::memory& src, const float* weights, const float* bias);
+  // Given dL/d(dst) in any layout (its ReLU not yet applied), overwrites dL/d(weights) and
+  // dL/d(bias) and returns dL/d(src) (an empty memory for a first layer). Call after forward.
+  const dnnl::memory& backward(dnnl::stream& stream, const dnnl::memory& diff_dst, float* diff_weights, float* diff_bias);
+
+  // Every multiply-add of a forward pass counted twice (backward-data and backward-weights cost the same each).
+  double forward_flops() const;
+
+ private:
+  ConvGeometry geometry_;
+  Use use_;
+  dnnl::primitive forward_, backward_data_, backward_weights_;
+  // The parameters' memory in LibTorch's layout, described as each primitive reads it.
+  dnnl::memory user_weights_, user_forward_weights_, user_bias_, user_diff_weights_, user_diff_bias_;
+  std::vector<float> padded_bias_;  // transposed layers: the bias, padded to whole channel blocks
+  dnnl::memory dst_, diff_dst_, diff_src_, diff_weights_, scratchpad_;
+  dnnl::memory src_seen_;  // forward's input as backward-weights reads it (kept from forward)
+  Relayout src_for_forward_, weights_for_forward_, weights_for_backward_, diff_dst_for_mask_, diff_dst_for_data_,
+      diff_dst_for_weights_, src_for_weights_;
+  CopyOut diff_weights_out_;
+};
+
+}  // namespace vae::fast

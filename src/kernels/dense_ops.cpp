@@ -1,0 +1,51 @@
+#include "dense_ops.hpp"
+
+#include "dnnl_support.hpp"
+
+namespace vae::fast {
+namespace {
+
+// Σ over the rows of a [rows, columns] buffer, overwriting `sums`.
+void column_sums(int64_t rows, int64_t columns, const float* a, float* sums) {
+  for (int64_t j = 0; j < columns; ++j) sums[j] = 0.f;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < columns; ++j) sums[j] += a[i * columns + j];
+}
+
+}  // namespace
+
+void linear_forward(const DenseShape& s, const float* x, const float* weight, const float* bias, float* y) {
+  for (int64_t i = 0; i < s.batch; ++i)
+    for (int64_t j = 0; j < s.out; ++j) y[i * s.out + j] = bias[j];
+  sgemm(false, true, s.batch, s.out, s.in, 1.f, x, weight, 1.f, y);
+}
+
+void linear_backward(const DenseShape& s, const float* x, const float* dy, const float* weight, float* diff_weight, float* diff_bias,
+                     float* dx, bool add_to_dx) {
+  sgemm(true, false, s.out, s.in, s.batch, 1.f, dy, x, 0.f, diff_weight);
+  column_sums(s.batch, s.out, dy, diff_bias);
+  if (dx != nullptr) sgemm(false, false, s.batch, s.in, s.out, 1.f, dy, weight, add_to_dx ? 1.f : 0.f, dx);
+}
+
+void expand_forward(const DenseShape& s, const float* x, const float* weight, const float* bias, float* y) {
+  const int64_t channels = s.out / kExpandPixels;
+  for (int64_t i = 0; i < s.batch; ++i)
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t p = 0; p < kExpandPixels; ++p) y[(i * channels + c) * kExpandPixels + p] = bias[c];
+  sgemm(false, false, s.batch, s.out, s.in, 1.f, x, weight, 1.f, y);
+  for (int64_t i = 0; i < s.batch * s.out; ++i) y[i] = y[i] > 0.f ? y[i] : 0.f;
+}
+
+void expand_backward(const DenseShape& s, const float* x, const float* y, float* dy, const float* weight, float* diff_weight,
+                     float* diff_bias, float* dx) {
+  for (int64_t i = 0; i < s.batch * s.out; ++i) dy[i] = y[i] > 0.f ? dy[i] : 0.f;
+  sgemm(true, false, s.in, s.out, s.batch, 1.f, x, dy, 0.f, diff_weight);
+  const int64_t channels = s.out / kExpandPixels;
+  for (int64_t c = 0; c < channels; ++c) diff_bias[c] = 0.f;
+  for (int64_t i = 0; i < s.batch; ++i)
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t p = 0; p < kExpandPixels; ++p) diff_bias[c] += dy[(i * channels + c) * kExpandPixels + p];
+  sgemm(false, true, s.batch, s.in, s.out, 1.f, dy, weight, 0.f, dx);
+}
+
+}  // namespace vae::fast

@@ -1,0 +1,48 @@
+#include "dnnl_support.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace vae::fast {
+
+dnnl::memory::desc plain_desc(const Dims& shape, Tag layout) { return {shape, dnnl::memory::data_type::f32, layout}; }
+
+dnnl::memory::desc any_desc(const Dims& shape) { return {shape, dnnl::memory::data_type::f32, Tag::any}; }
+
+dnnl::primitive_attr user_scratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+const dnnl::memory& Relayout::view(dnnl::stream& stream, const dnnl::memory& source) {
+  const auto from = source.get_desc();
+  if (from == wanted_) return source;
+  if (!buffer_ || from != from_) {
+    from_ = from;
+    reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(source.get_engine(), from, source.get_engine(), wanted_));
+    if (!buffer_) buffer_ = dnnl::memory(wanted_, source.get_engine());
+  }
+  reorder_.execute(stream, {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, buffer_}});
+  return buffer_;
+}
+
+void CopyOut::run(dnnl::stream& stream, const dnnl::memory& source, const dnnl::memory& target) {
+  const auto from = source.get_desc(), to = target.get_desc();
+  if (from != from_ || to != to_) {
+    from_ = from;
+    to_ = to;
+    reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(source.get_engine(), from, target.get_engine(), to));
+  }
+  reorder_.execute(stream, {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, target}});
+}
+
+void sgemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
+           float beta, float* c) {
+  const int64_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
+  const dnnl_status_t status =
+      dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+  if (status != dnnl_success) throw std::runtime_error("oneDNN sgemm failed with status " + std::to_string(status));
+}
+
+}  // namespace vae::fast
