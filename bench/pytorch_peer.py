@@ -1,7 +1,7 @@
 """The peer: the same ConvVAE training step in PyTorch eager (Debian's python3-torch, the same
 LibTorch 1.13 underneath), timed like bench/train_step_bench.cpp's BM_TrainStep.
 
-Usage: pytorch_peer.py [--batch 64] [--steps 200] [--threads 1]
+Usage: pytorch_peer.py [--batch 64] [--latent 64] [--steps 200] [--threads 1]
 Prints images per second over the timed steps (after 20 untimed warm-up steps).
 """
 import argparse
@@ -19,14 +19,15 @@ from conv_vae_oracle import ConvVAE  # noqa: E402
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--latent", type=int, default=64)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    model = ConvVAE(latent_dim=16)
+    model = ConvVAE(latent_dim=args.latent)
     adam = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = F.pad(torch.rand(args.batch, 1, 28, 28), (2, 2, 2, 2))
-    eps = torch.randn(args.batch, 16)
+    eps = torch.randn(args.batch, args.latent)
     crop = (slice(None), slice(None), slice(2, 30), slice(2, 30))
 
     def step():

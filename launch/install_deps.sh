@@ -11,6 +11,7 @@ packages=(
   libcli11-dev libgif-dev libpng-dev libplplot-dev
   plplot-driver-cairo                       # PLplot's in-memory cairo device draws loss.png
   nlohmann-json3-dev libxxhash-dev
+  libdnnl-dev                               # oneDNN, the fast path's convolutions (the library LibTorch links)
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist                     # the default dataset (IDX .gz files)
   python3-torch python3-numpy python3-h5py python3-pil   # oracle tests and benchmark peers only; not part of the product

@@ -48,6 +48,7 @@ class ConvLayer {
   // The parameters' memory in LibTorch's layout, described as each primitive reads it.
   dnnl::memory user_weights_, user_forward_weights_, user_bias_, user_diff_weights_, user_diff_bias_;
   std::vector<float> padded_bias_;  // transposed layers: the bias, padded to whole channel blocks
+  std::vector<float> columns_;      // a forward by GEMM: its product before col2im (Note [Few output channels])
   dnnl::memory dst_, diff_dst_, diff_src_, diff_weights_, scratchpad_;
   dnnl::memory src_seen_;  // forward's input as backward-weights reads it (kept from forward)
   Relayout src_for_forward_, weights_for_forward_, weights_for_backward_, diff_dst_for_mask_, diff_dst_for_data_,

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "vae/atomic_file.hpp"
+#include "vae/fused_adam.hpp"
 #include "vae/metrics_log.hpp"
 #include "vae/run_dir.hpp"
 #include "vae/tensor_hash.hpp"
@@ -66,8 +67,6 @@ std::string tensor_bytes(const torch::Tensor& t) {
 torch::Tensor int64_tensor(int64_t value) { return torch::full({1}, value, torch::kInt64); }
 
 // How LibTorch 1.13's optimizers key their per-parameter state.
-std::string adam_key(const torch::Tensor& parameter) { return c10::guts::to_string(parameter.unsafeGetTensorImpl()); }
-
 // A checkpoint as read back, before verification.
 struct Loaded {
   torch::serialize::InputArchive archive;

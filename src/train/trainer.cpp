@@ -17,6 +17,7 @@
 #include "vae/error.hpp"
 #include "vae/evaluator.hpp"
 #include "vae/fast_conv_vae.hpp"
+#include "vae/fused_adam.hpp"
 #include "vae/grad_sync.hpp"
 #include "vae/loader.hpp"
 #include "vae/metrics_log.hpp"
@@ -293,7 +294,11 @@ class Trainer {
       }
     }
     grad_sync_->finish();
-    optimizer_->step();
+    if (fast_kernels() != nullptr) {
+      fused_adam_step(*optimizer_);
+    } else {
+      optimizer_->step();
+    }
     return {loss, kl};
   }
 
