@@ -5,6 +5,7 @@
 #include "vae/cli.hpp"
 #include "vae/error.hpp"
 #include "vae/evaluate_command.hpp"
+#include "vae/openmp_wait.hpp"
 #include "vae/runtime.hpp"
 #include "vae/stop_signal.hpp"
 #include "vae/trainer.hpp"
@@ -28,6 +29,7 @@ int run(vae::Runtime& runtime, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  vae::ensure_openmp_wait_policy(argv);  // Note [Passive OpenMP wait]
   vae::Runtime runtime(&argc, &argv);
   try {
     return run(runtime, argc, argv);

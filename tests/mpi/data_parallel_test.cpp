@@ -9,6 +9,7 @@
 #include "vae/communicator.hpp"
 #include "vae/error.hpp"
 #include "vae/evaluator.hpp"
+#include "vae/fast_conv_vae.hpp"
 #include "vae/grad_sync.hpp"
 #include "vae/h5_shard.hpp"
 #include "vae/loader.hpp"
@@ -66,8 +67,10 @@ Loader loader_of(const DatasetInfo& info, int world, int rank, int64_t global_ba
 }
 
 // `steps` data-parallel steps of this rank with GradSync, as the trainer takes them (each rank's
-// loss sum over the step's global sample count); returns the final parameters.
-std::vector<torch::Tensor> train_distributed(const DatasetInfo& info, int64_t global_batch, int64_t steps, Overlap overlap, double bucket_mb) {
+// loss sum over the step's global sample count), through autograd or the fast path (which
+// announces each gradient to GradSync itself); returns the final parameters.
+std::vector<torch::Tensor> train_distributed(const DatasetInfo& info, int64_t global_batch, int64_t steps, Overlap overlap, double bucket_mb,
+                                             Kernels kernels = Kernels::kTorch) {
   auto model = fresh_model();
   auto comm = make_mpi_communicator(rt());
   GradSync sync(model->parameters(), *comm, rt().world_size(), {bucket_mb, overlap});
@@ -82,7 +85,12 @@ std::vector<torch::Tensor> train_distributed(const DatasetInfo& info, int64_t gl
       sync.contribute_nothing();
     } else {
       const auto eps = lane_noise(step, global_batch).index_select(0, torch::tensor(batch.lanes, torch::kInt64));
-      (negative_elbo(*model, batch.images, eps).per_image(1.0).sum() / static_cast<double>(order.samples_in_step(step))).backward();
+      const double scale = 1.0 / static_cast<double>(order.samples_in_step(step));
+      if (kernels == Kernels::kFast) {
+        model->fast_kernels()->train_step(batch.images, eps, 1.0, scale, [&sync](size_t k) { sync.gradient_ready(k); });
+      } else {
+        (negative_elbo(*model, batch.images, eps).per_image(1.0).sum() * scale).backward();
+      }
     }
     sync.finish();
     sgd.step();
@@ -125,6 +133,20 @@ TEST(DataParallel, AnyRankCountEqualsOneRankWithTheSameGlobalBatch) {
   // vs one sum over the global batch): ~1e-6 relative. 1e-4 of the distance the weights moved
   // leaves room for that and still catches a missing average (a difference of ~100% of it),
   // a lost or doubled bucket, or a rank training on the wrong rows.
+  EXPECT_GT(moved, 1e-3) << "training moved the weights";
+  EXPECT_LT(apart, 1e-4 * moved);
+}
+
+// The fast path's backward feeds GradSync's buckets as LibTorch's autograd hooks do: N ranks on
+// oneDNN kernels end where one process on LibTorch's does, up to float rounding.
+TEST(DataParallel, FastPathOnAnyRankCountEqualsLibTorchOnOneRank) {
+  SharedDataset data(593, 60);
+  const DatasetInfo info = read_dataset_info(data.path());
+  const auto fast = train_distributed(info, 16, 38, Overlap::kOn, 0.1, Kernels::kFast);
+  const auto single = train_single_process(info, 16, 38);
+  const double moved = max_abs_difference(single, fresh_model()->parameters());
+  const double apart = max_abs_difference(fast, single);
+  std::printf("rank %d: parameters moved %.3g, fast N-rank vs LibTorch 1-rank difference %.3g\n", rt().rank(), moved, apart);
   EXPECT_GT(moved, 1e-3) << "training moved the weights";
   EXPECT_LT(apart, 1e-4 * moved);
 }
