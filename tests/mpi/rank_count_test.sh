@@ -12,6 +12,11 @@
 # Adam's g/√v turns that rounding into steps of up to lr in near-zero gradients, which later steps
 # amplify. Measured here: 5e-7 after 2 epochs (28 steps), 1e-4 after 3; one rank with 2 threads
 # instead of 1 differs by 7e-4 after 3. A different sample order differs by 2e-2 after one epoch.
+# These runs use --kernels torch: the fast path's oneDNN kernels block their sums differently at
+# each per-rank batch size (384, 192, 128 here), and Adam amplifies that rounding in the few
+# weights with near-zero gradients (measured: 9.6e-3 after 2 epochs between 1 and 2 ranks, in 7
+# of dec1's 131,072 weights), too close to what a wrong sample order gives. The fast path's
+# gradients equal LibTorch's at any rank count in tests/mpi/data_parallel_test.cpp.
 # KEEP_WORK=1 keeps the work folder for a look.
 set -uo pipefail
 case_name=$1 mpiexec=$2 vae_dist=$3 vae_data=$4
@@ -24,7 +29,7 @@ readonly AFTER_TWO=1e-4 AFTER_THREE=5e-3
 fail() { echo "FAIL: $*"; echo "--- output ---"; tail -n 30 "$work"/*.log 2>/dev/null; exit 1; }
 
 "$vae_data" synth --out "$work/data.h5" --train $ROWS --test 200 >/dev/null || fail "vae_data synth"
-common=(--data "$work/data.h5" --epochs 3 --threads 1 --latent-dim 2 --iw-samples 2 --iw-subset 20 --keep 10 --record-samples)
+common=(--data "$work/data.h5" --epochs 3 --threads 1 --latent-dim 2 --iw-samples 2 --iw-subset 20 --keep 10 --record-samples --kernels torch)
 
 train() {  # RANKS FOLDER [FLAGS...]
   local ranks=$1 out=$2

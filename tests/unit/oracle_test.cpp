@@ -36,12 +36,12 @@ Computed through_fast_path(ConvVae& model, const torch::Tensor& x, const torch::
 }
 
 // Runs one batch through the C++ model and asks the oracle to recompute it in float64.
-void expect_matches_oracle(const ImageShape& image, int64_t latent, Kernels kernels = Kernels::kTorch) {
+void expect_matches_oracle(const ImageShape& image, int64_t latent, Kernels kernels = Kernels::kTorch, int64_t batch = 4) {
   testing::TempDir dir;
   torch::manual_seed(11);
   auto model = std::make_shared<ConvVae>(ModelSpec{ModelKind::kConv, image, latent, kernels});
-  const auto x = pad_to_canvas(torch::rand({4, image.channels, image.height, image.width}), model->canvas());
-  const auto eps = torch::randn({4, latent});
+  const auto x = pad_to_canvas(torch::rand({batch, image.channels, image.height, image.width}), model->canvas());
+  const auto eps = torch::randn({batch, latent});
   const auto [pass, loss] = kernels == Kernels::kFast ? through_fast_path(*model, x, eps) : through_autograd(*model, x, eps);
 
   c10::Dict<std::string, torch::Tensor> io;
@@ -73,6 +73,11 @@ TEST(Oracle, FastPathMatchesPyTorchInForwardLossAndGradients) { expect_matches_o
 TEST(Oracle, FastPathMatchesPyTorchOnOtherShapes) {
   expect_matches_oracle({3, 32, 32}, 5, Kernels::kFast);
   expect_matches_oracle({1, 21, 26}, 64, Kernels::kFast);
+}
+
+// Batch sizes for which oneDNN picks other kernels and blockings.
+TEST(Oracle, FastPathMatchesPyTorchAtOtherBatchSizes) {
+  for (int64_t batch : {1, 192, 384}) expect_matches_oracle({1, 28, 28}, 2, Kernels::kFast, batch);
 }
 
 // 64×64 RGB on a 64×64 canvas (one more stride-2 layer at each end), and 3×50×60 centred on it.
