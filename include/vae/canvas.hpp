@@ -16,6 +16,10 @@ struct ImageShape {
 // [B, C, h, w] → [B, C, canvas.height, canvas.width], zero border, image centred.
 torch::Tensor pad_to_canvas(const torch::Tensor& images, const ImageShape& canvas);
 
+// The top (or left) border of an image of side `inner` centred on a canvas of side `outer`; the
+// extra pixel of an odd difference goes to the bottom (right).
+int64_t leading_border(int64_t outer, int64_t inner);
+
 // The inverse view: [B, C, canvas…] → [B, C, image.height, image.width] (no copy).
 torch::Tensor crop_to_image(const torch::Tensor& canvas_images, const ImageShape& image);
 

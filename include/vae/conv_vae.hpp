@@ -11,6 +11,7 @@
 // stride-2 layers at each end (4×4 kernels, 16 channels, ReLU between layers): down1..down_d
 // take the canvas to 32×32 before enc1 (which then reads 16 channels), and up1..up_d take dec4's
 // 32×32 (then 16 channels) back to the canvas, the last one to C channels. d = 0 is the seed's model.
+#include "vae/conv_vae_sizes.hpp"
 #include "vae/fast_conv_vae.hpp"
 #include "vae/vae_model.hpp"
 
@@ -24,7 +25,7 @@ class ConvVae : public VaeModel {
   // Without autograd on the CPU, encode and decode_logits run here too (evaluation, pictures).
   FastConvVae* fast_kernels() override { return fast_.get(); }
 
-  static constexpr int64_t kCanvas = 32;  // the seed's canvas; larger images double it (canvas_for)
+  static constexpr int64_t kCanvas = conv_vae::kCanvas;  // the seed's canvas; larger images double it (canvas_for)
 
  private:
   std::vector<torch::nn::Conv2d> down_;

@@ -6,9 +6,15 @@
 // it is loaded, so a process started without it sets it to PASSIVE and replaces itself with a
 // fresh copy of the same program (same pid, same arguments, before MPI starts). A policy the user
 // set is kept.
+#include <string>
+
 namespace vae {
 
 // Returns normally when the policy was already set (or the re-exec failed); otherwise does not return.
 void ensure_openmp_wait_policy(char** argv);
+
+// OMP_WAIT_POLICY as this process was started with it, which is what libgomp read (a later
+// setenv does not count), lower case; "default (spinning)" when there was none.
+std::string openmp_wait_policy_at_start();
 
 }  // namespace vae

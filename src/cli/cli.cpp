@@ -58,7 +58,7 @@ constexpr const char* kTestFractionHelp =
 
 void add_kernels_flag(CLI::App& app, Kernels& kernels) {
   app.add_option("--kernels", kernels,
-                 "the ConvVAE's CPU kernels: fast (oneDNN, on the 32×32 canvas; larger canvases and GPUs use torch) or torch "
+                 "the ConvVAE's CPU kernels: fast (oneDNN, for the conv model on the 32×32 canvas; the MLP model, larger canvases and GPUs use torch) or torch "
                  "(LibTorch's own); the same model and checkpoints either way")
       ->transform(CLI::CheckedTransformer(std::map<std::string, Kernels>{{"fast", Kernels::kFast}, {"torch", Kernels::kTorch}}))
       ->option_text("fast|torch (default: fast)");

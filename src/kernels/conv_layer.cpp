@@ -190,15 +190,7 @@ void mask_by_relu(const dnnl::memory& output, const dnnl::memory& diff) {
 }  // namespace
 
 ConvLayer::ConvLayer(const dnnl::engine& engine, const ConvGeometry& geometry, Use use)
-    : geometry_(geometry),
-      use_(use),
-      src_for_forward_({}),
-      weights_for_forward_({}),
-      weights_for_backward_({}),
-      diff_dst_for_mask_({}),
-      diff_dst_for_data_({}),
-      diff_dst_for_weights_({}),
-      src_for_weights_({}) {
+    : geometry_(geometry), use_(use) {
   const Primitives p = geometry.transposed ? make_primitives<DeconvolutionOps>(engine, geometry, use)
                                            : make_primitives<ConvolutionOps>(engine, geometry, use);
   forward_ = p.forward;
@@ -285,13 +277,6 @@ const dnnl::memory& ConvLayer::backward(dnnl::stream& stream, const dnnl::memory
                                   {DNNL_ARG_DIFF_SRC, diff_src_},
                                   {DNNL_ARG_SCRATCHPAD, scratchpad_}});
   return diff_src_;
-}
-
-double ConvLayer::forward_flops() const {
-  const ConvGeometry& g = geometry_;
-  const int64_t small_side = g.transposed ? g.in_size : g.out_size;  // where each kernel tap is one multiply-add
-  return 2.0 * static_cast<double>(g.batch * g.in_channels * g.out_channels * small_side * small_side * ConvGeometry::kKernel *
-                                   ConvGeometry::kKernel);
 }
 
 }  // namespace vae::fast

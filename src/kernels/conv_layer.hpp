@@ -1,7 +1,8 @@
 #pragma once
 // One 4×4 convolution or transposed convolution of the ConvVAE at a fixed batch size, through
-// oneDNN primitives made once and run every step: forward (bias and ReLU fused into it),
-// backward-data and backward-weights. Activations stay in the layouts the primitives chose;
+// oneDNN primitives made once and run every step: forward (a convolution's with its bias and
+// ReLU fused in; a transposed one's as in Note [Transposed forward] and Note [Few output
+// channels]), backward-data and backward-weights. Activations stay in the layouts the primitives chose;
 // weights and their gradients are read and written in LibTorch's layout, in the parameters' own
 // memory.
 #include <dnnl.hpp>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "dnnl_support.hpp"
+#include "vae/conv_vae_sizes.hpp"
 
 namespace vae::fast {
 
@@ -19,7 +21,7 @@ struct ConvGeometry {
   int64_t stride = 2, padding = 1;
   bool transposed = false;  // a ConvTranspose2d (LibTorch keeps its weights as [in, out, k, k])
   bool relu = false;        // ReLU after the bias
-  static constexpr int64_t kKernel = 4;
+  static constexpr int64_t kKernel = conv_vae::kKernel;
 };
 
 enum class Use {
@@ -37,9 +39,6 @@ class ConvLayer {
   // Given dL/d(dst) in any layout (its ReLU not yet applied), overwrites dL/d(weights) and
   // dL/d(bias) and returns dL/d(src) (an empty memory for a first layer). Call after forward.
   const dnnl::memory& backward(dnnl::stream& stream, const dnnl::memory& diff_dst, float* diff_weights, float* diff_bias);
-
-  // Every multiply-add of a forward pass counted twice (backward-data and backward-weights cost the same each).
-  double forward_flops() const;
 
  private:
   ConvGeometry geometry_;

@@ -5,8 +5,6 @@
 namespace vae::fast {
 namespace {
 
-constexpr int64_t kBase = 16;  // enc1's channels; each later encoder layer doubles them (up to the bottleneck)
-
 void announce(const LayerParams& layer, const GradientReady& ready) {
   ready(layer.weight.index);
   ready(layer.bias.index);
@@ -17,14 +15,15 @@ void announce(const LayerParams& layer, const GradientReady& ready) {
 EncoderPlan::EncoderPlan(const dnnl::engine& engine, int64_t batch, int64_t channels, int64_t latent, Use use)
     : batch_(batch), latent_(latent), hidden_(static_cast<size_t>(batch * kHidden)), diff_hidden_(hidden_.size()) {
   const int64_t widths[] = {channels, kBase, kBase * 2, kBase * 4, kBottleneck};
-  int64_t side = kCanvasSide;
+  int64_t side = kCanvas;
   for (int k = 0; k < 4; ++k) {
     const bool last = k == 3;  // 4×4 → 1×1, no padding
     const ConvGeometry g{batch, widths[k], widths[k + 1], side, last ? 1 : side / 2, 2, last ? 0 : 1, false, true};
-    convs_.push_back(std::make_unique<ConvLayer>(engine, g, use == Use::kInference ? use : k == 0 ? Use::kTrainingFirstLayer : use));
+    const Use layer_use = use == Use::kTraining && k == 0 ? Use::kTrainingFirstLayer : use;  // the data needs no gradient
+    convs_.push_back(std::make_unique<ConvLayer>(engine, g, layer_use));
     side = g.out_size;
   }
-  input_ = dnnl::memory(plain_desc({batch, channels, kCanvasSide, kCanvasSide}, Tag::nchw), engine, DNNL_MEMORY_NONE);
+  input_ = dnnl::memory(plain_desc({batch, channels, kCanvas, kCanvas}, Tag::nchw), engine, DNNL_MEMORY_NONE);
   features_ = dnnl::memory(plain_desc({batch, kBottleneck, 1, 1}, Tag::nchw), engine);
   diff_features_ = dnnl::memory(features_.get_desc(), engine);
 }
@@ -76,7 +75,7 @@ DecoderPlan::DecoderPlan(const dnnl::engine& engine, int64_t batch, int64_t chan
     deconvs_.push_back(std::make_unique<ConvLayer>(engine, g, use));
     side *= 2;
   }
-  logits_ = dnnl::memory(plain_desc({batch, channels, kCanvasSide, kCanvasSide}, Tag::nchw), engine);
+  logits_ = dnnl::memory(plain_desc({batch, channels, kCanvas, kCanvas}, Tag::nchw), engine);
   diff_logits_ = dnnl::memory(logits_.get_desc(), engine);
 }
 

@@ -11,6 +11,7 @@
 
 #include "conv_layer.hpp"
 #include "dense_ops.hpp"
+#include "vae/conv_vae_sizes.hpp"
 
 namespace vae::fast {
 
@@ -31,8 +32,10 @@ struct ConvVaeParams {
 // Called with a parameter's index once its gradient is final.
 using GradientReady = std::function<void(size_t)>;
 
-constexpr int64_t kCanvasSide = 32;
-constexpr int64_t kBottleneck = 64, kHidden = 128;
+using conv_vae::kBase;
+using conv_vae::kBottleneck;
+using conv_vae::kCanvas;
+using conv_vae::kHidden;
 
 class EncoderPlan {
  public:

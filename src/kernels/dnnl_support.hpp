@@ -23,6 +23,7 @@ dnnl::primitive_attr user_scratchpad();
 // otherwise the data is reordered into a buffer owned here, created with the first call.
 class Relayout {
  public:
+  Relayout() = default;  // wants nothing until assigned (a layer's unused passes)
   explicit Relayout(dnnl::memory::desc wanted) : wanted_(std::move(wanted)) {}
   // `source` in the wanted layout: `source` itself, or this object's buffer after a reorder.
   const dnnl::memory& view(dnnl::stream& stream, const dnnl::memory& source);

@@ -27,8 +27,8 @@ constexpr int64_t kLargestForwardBatch = 512;
 // (sigmoid(l) − x, zero on the canvas border). In the logits form: max(l, 0) − l·x + log(1 + e^−|l|).
 void bernoulli_likelihood(int64_t batch, int64_t channels, const ImageShape& image, const float* logits, const float* x, float scale,
                           float* diff, double* per_image) {
-  constexpr int64_t side = fast::kCanvasSide;
-  const int64_t top = (side - image.height) / 2, left = (side - image.width) / 2;
+  constexpr int64_t side = fast::kCanvas;
+  const int64_t top = leading_border(side, image.height), left = leading_border(side, image.width);
   std::fill(diff, diff + batch * channels * side * side, 0.f);
   for (int64_t b = 0; b < batch; ++b) {
     double sum = 0;
@@ -46,9 +46,10 @@ void bernoulli_likelihood(int64_t batch, int64_t channels, const ImageShape& ima
   }
 }
 
-template <typename Plan>
-Plan& plan_for(std::map<int64_t, std::unique_ptr<Plan>>& plans, std::vector<int64_t>& made, int64_t batch,
-               const std::function<std::unique_ptr<Plan>()>& make) {
+// The plan for `batch`, made by `make` the first time (a template, not std::function: the step
+// calls this every time and allocates nothing once the plan exists).
+template <typename Plan, typename Make>
+Plan& plan_for(std::map<int64_t, std::unique_ptr<Plan>>& plans, std::vector<int64_t>& made, int64_t batch, const Make& make) {
   if (auto it = plans.find(batch); it != plans.end()) return *it->second;
   if (plans.size() == kPlansKept) {
     plans.erase(made.front());
@@ -139,7 +140,7 @@ FastConvVae::StepSums FastConvVae::train_step(const torch::Tensor& x_in, const t
   State& s = *state_;
   const auto x = x_in.contiguous(), eps = eps_in.contiguous();
   const int64_t batch = x.size(0), channels = s.image.channels, latent = s.latent;
-  TrainingPlan& plan = plan_for<TrainingPlan>(s.training, s.training_made, batch,
+  TrainingPlan& plan = plan_for(s.training, s.training_made, batch,
                                               [&] { return std::make_unique<TrainingPlan>(s.engine, batch, channels, latent); });
   const ConvVaeParams params = s.params(true);
   const float* pixels = x.data_ptr<float>();
@@ -186,7 +187,7 @@ std::pair<torch::Tensor, torch::Tensor> FastConvVae::encode(const torch::Tensor&
   const ConvVaeParams params = s.params(false);
   for (int64_t start = 0; start < n; start += kLargestForwardBatch) {
     const int64_t batch = std::min(kLargestForwardBatch, n - start);
-    EncoderPlan& plan = plan_for<EncoderPlan>(s.encoders, s.encoders_made, batch, [&] {
+    EncoderPlan& plan = plan_for(s.encoders, s.encoders_made, batch, [&] {
       return std::make_unique<EncoderPlan>(s.engine, batch, s.image.channels, s.latent, Use::kInference);
     });
     plan.forward(s.stream, x[start].data_ptr<float>(), params, mu[start].data_ptr<float>(), log_var[start].data_ptr<float>());
@@ -199,12 +200,12 @@ torch::Tensor FastConvVae::decode_logits(const torch::Tensor& z_in) {
   use_torch_thread_count();
   State& s = *state_;
   const auto z = z_in.contiguous().to(torch::kFloat32);
-  const int64_t n = z.size(0), pixels = s.image.channels * fast::kCanvasSide * fast::kCanvasSide;
-  auto logits = torch::empty({n, s.image.channels, fast::kCanvasSide, fast::kCanvasSide});
+  const int64_t n = z.size(0), pixels = s.image.channels * fast::kCanvas * fast::kCanvas;
+  auto logits = torch::empty({n, s.image.channels, fast::kCanvas, fast::kCanvas});
   const ConvVaeParams params = s.params(false);
   for (int64_t start = 0; start < n; start += kLargestForwardBatch) {
     const int64_t batch = std::min(kLargestForwardBatch, n - start);
-    DecoderPlan& plan = plan_for<DecoderPlan>(s.decoders, s.decoders_made, batch, [&] {
+    DecoderPlan& plan = plan_for(s.decoders, s.decoders_made, batch, [&] {
       return std::make_unique<DecoderPlan>(s.engine, batch, s.image.channels, s.latent, Use::kInference);
     });
     const float* out = plan.forward(s.stream, z[start].data_ptr<float>(), params);

@@ -1,12 +1,8 @@
 #include "vae/canvas.hpp"
 
 namespace vae {
-namespace {
 
-// Top/left border for centring `inner` in `outer`; the extra pixel of an odd difference goes last.
 int64_t leading_border(int64_t outer, int64_t inner) { return (outer - inner) / 2; }
-
-}  // namespace
 
 torch::Tensor pad_to_canvas(const torch::Tensor& images, const ImageShape& canvas) {
   const int64_t h = images.size(2), w = images.size(3);

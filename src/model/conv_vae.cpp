@@ -3,9 +3,10 @@
 namespace vae {
 namespace {
 
-constexpr int64_t kKernel = 4;
-constexpr int64_t kBase = 16;     // channels of the first encoder layer
-constexpr int64_t kBottleneck = 64;
+using conv_vae::kBase;
+using conv_vae::kBottleneck;
+using conv_vae::kHidden;
+using conv_vae::kKernel;
 
 torch::nn::Conv2dOptions conv(int64_t in, int64_t out, int64_t padding) {
   return torch::nn::Conv2dOptions(in, out, kKernel).stride(2).padding(padding);
@@ -22,6 +23,12 @@ int64_t doublings(int64_t canvas_side) {
   return d;
 }
 
+// Forward passes without autograd on the CPU go through the fast path; training goes through it
+// by FastConvVae::train_step (the trainer's choice), never through autograd.
+bool runs_fast(const FastConvVae* fast, const torch::Tensor& input) {
+  return fast != nullptr && !torch::GradMode::is_enabled() && input.device().is_cpu();
+}
+
 }  // namespace
 
 ConvVae::ConvVae(const ModelSpec& spec) : VaeModel(spec) {
@@ -33,9 +40,9 @@ ConvVae::ConvVae(const ModelSpec& spec) : VaeModel(spec) {
   enc2_ = register_module("enc2", torch::nn::Conv2d(conv(kBase, kBase * 2, 1)));
   enc3_ = register_module("enc3", torch::nn::Conv2d(conv(kBase * 2, kBase * 4, 1)));
   enc4_ = register_module("enc4", torch::nn::Conv2d(conv(kBase * 4, kBottleneck, 0)));
-  fc1_ = register_module("fc1", torch::nn::Linear(kBottleneck, 128));
-  fc_mu_ = register_module("fc_mu", torch::nn::Linear(128, latent));
-  fc_log_var_ = register_module("fc_log_var", torch::nn::Linear(128, latent));
+  fc1_ = register_module("fc1", torch::nn::Linear(kBottleneck, kHidden));
+  fc_mu_ = register_module("fc_mu", torch::nn::Linear(kHidden, latent));
+  fc_log_var_ = register_module("fc_log_var", torch::nn::Linear(kHidden, latent));
   fc2_ = register_module("fc2", torch::nn::Linear(latent, kBottleneck));
   dec1_ = register_module("dec1", torch::nn::ConvTranspose2d(deconv(kBottleneck, kBase * 8, 1, 0)));
   dec2_ = register_module("dec2", torch::nn::ConvTranspose2d(deconv(kBase * 8, kBase * 4, 2, 1)));
@@ -46,15 +53,6 @@ ConvVae::ConvVae(const ModelSpec& spec) : VaeModel(spec) {
   if (spec.kernels == Kernels::kFast && extra == 0) fast_ = std::make_unique<FastConvVae>(named_parameters(), spec.image, latent);
 }
 
-namespace {
-
-// Forward passes without autograd on the CPU go through the fast path; training goes through it
-// by FastConvVae::train_step (the trainer's choice), never through autograd.
-bool runs_fast(const FastConvVae* fast, const torch::Tensor& input) {
-  return fast != nullptr && !torch::GradMode::is_enabled() && input.device().is_cpu();
-}
-
-}  // namespace
 
 VaeModel::Posterior ConvVae::encode(const torch::Tensor& x) {
   if (runs_fast(fast_.get(), x)) {

@@ -2,10 +2,7 @@
 
 #include <xxhash.h>
 
-#include <algorithm>
-#include <cctype>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <tuple>
@@ -15,6 +12,7 @@
 #include "vae/default_dataset.hpp"
 #include "vae/error.hpp"
 #include "vae/h5_shard.hpp"
+#include "vae/openmp_wait.hpp"
 #include "vae/vae_model.hpp"
 
 namespace vae {
@@ -177,14 +175,6 @@ torch::Device pick_device(const Runtime& runtime) {
   return {torch::kCUDA, static_cast<c10::DeviceIndex>(runtime.local_rank() % gpus)};
 }
 
-// OMP_WAIT_POLICY as libgomp read it at start (Note [Passive OpenMP wait]), lower case.
-std::string openmp_wait_policy() {
-  const char* policy = std::getenv("OMP_WAIT_POLICY");
-  std::string text = policy ? policy : "default (spinning)";
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 // Which kernels run the model, and why LibTorch's when the fast path was asked for.
 std::string kernels_text(const TrainConfig& config, const Execution& execution) {
   if (execution.fast_kernels) return "fast kernels (oneDNN)";
@@ -206,7 +196,7 @@ std::string configuration_table(const Runtime& runtime, const TrainConfig& confi
                     " canvas, latent " + std::to_string(config.latent_dim) + ", β " + number(config.beta)},
       {"ranks", std::to_string(runtime.world_size()) + (runtime.hosts() > 1 ? " on " + std::to_string(runtime.hosts()) + " hosts" : "") + " (" +
                     std::to_string(runtime.local_size()) + " on " + runtime.host() + ")"},
-      {"device", execution.device.str() + ", " + std::to_string(execution.threads) + " thread(s) per rank (OpenMP wait " + openmp_wait_policy() +
+      {"device", execution.device.str() + ", " + std::to_string(execution.threads) + " thread(s) per rank (OpenMP wait " + openmp_wait_policy_at_start() +
                      "), " + kernels_text(config, execution)},
       {"batch", batch_text(data.order.global_batch(), runtime.world_size())},
       {"steps/epoch", std::to_string(data.order.steps_per_epoch()) + " (remainder: " + to_string(config.remainder) + ")"},
