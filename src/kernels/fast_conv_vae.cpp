@@ -140,8 +140,8 @@ FastConvVae::StepSums FastConvVae::train_step(const torch::Tensor& x_in, const t
   State& s = *state_;
   const auto x = x_in.contiguous(), eps = eps_in.contiguous();
   const int64_t batch = x.size(0), channels = s.image.channels, latent = s.latent;
-  TrainingPlan& plan = plan_for(s.training, s.training_made, batch,
-                                              [&] { return std::make_unique<TrainingPlan>(s.engine, batch, channels, latent); });
+  TrainingPlan& plan =
+      plan_for(s.training, s.training_made, batch, [&] { return std::make_unique<TrainingPlan>(s.engine, batch, channels, latent); });
   const ConvVaeParams params = s.params(true);
   const float* pixels = x.data_ptr<float>();
   const float* noise = eps.data_ptr<float>();
