@@ -12,6 +12,7 @@ packages=(
   plplot-driver-cairo                       # PLplot's in-memory cairo device draws loss.png
   nlohmann-json3-dev libxxhash-dev
   libdnnl-dev                               # oneDNN, the fast path's convolutions (the library LibTorch links)
+  ocl-icd-opencl-dev                        # oneDNN's CMake config looks for OpenCL (Debian builds it with a GPU runtime)
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist                     # the default dataset (IDX .gz files)
   python3-torch python3-numpy python3-h5py python3-pil   # oracle tests and benchmark peers only; not part of the product
