@@ -8,6 +8,7 @@
 #   in_switch CMD...    → runs CMD in the switch namespace (cut or slow a link: ip link, tc)
 #   mpirun_on_hosts …   → mpirun on host 1 across the hosts, over TCP on the /24 only
 #   mpirun_on_hosts_within S …  → the same, killed after S seconds
+#   wait_for_hosts S    → waits up to S seconds until mpirun reaches every host (after a link comes back)
 #   shape_links RATE    → every host's link limited to RATE (tc tbf: 1gbit, 100mbit); "none" lifts it
 #   stop_hosts
 readonly SKIP=77
@@ -85,6 +86,17 @@ mpirun_on_hosts_within() {
   shift
   timeout "$seconds" bash -c "$(declare -f mpirun_on_hosts host_run); hosts_tag=$hosts_tag hosts_dir=$hosts_dir HOSTS_SUBNET=$HOSTS_SUBNET
     mpirun_on_hosts \"\$@\"" _ "$@"
+}
+
+# The first connections after a link comes back up can fail for a moment ("unable to complete a
+# TCP connection", a daemon not started): a user resumes once the network works again, and so do
+# the tests.
+wait_for_hosts() {
+  local seconds=$1 start=$SECONDS
+  until mpirun_on_hosts_within 20 -n "$hosts_count" --map-by node true >/dev/null 2>&1; do
+    ((SECONDS - start < seconds)) || return 1
+    sleep 1
+  done
 }
 
 # A token bucket on the switch side of each host's link shapes the traffic towards that host, so

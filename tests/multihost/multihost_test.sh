@@ -76,6 +76,7 @@ case $case_name in
       /usr/bin/python3 "$here/../oracle/checkpoint_loads.py" "$checkpoint" 2 >/dev/null || fail "$checkpoint does not load after the cut"
     done
     in_switch ip link set "$(host_link 2)" up
+    wait_for_hosts 60 || fail "mpirun did not reach both hosts within 60 s of the link coming back"
     across_hosts 4 "$work/resumed.log" --epochs 3 --out "$work/run" --resume auto || fail "--resume auto after the link came back"
     [[ -f $work/run/checkpoints/epoch_0003.pt ]] || fail "the resumed run did not finish"
     echo "ok: every rank ended ${took}s after the cut (exit $status): $(grep -m1 -E "no word from|Remote daemon" "$work/cut.log" | xargs); resumed and finished" ;;
