@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 #include <vector>
+
+#include "dense_ops.hpp"
+#include "vae/simd_clones.hpp"
 
 namespace vae::fast {
 namespace {
@@ -111,20 +115,44 @@ Primitives make_primitives(const dnnl::engine& engine, const ConvGeometry& g, Us
   p.scratchpad_bytes = std::max(p.scratchpad_bytes, backward_weights.scratchpad_desc().get_size());
   if (use == Use::kTrainingFirstLayer) return p;
 
-  // Note [Channels-last backward-data]: a transposed layer's backward-data is a forward
-  // convolution, and for those oneDNN 2.6 has brgemm kernels on channels-last data that its
-  // blocked layouts do not get: dec2's runs in 1.05 ms instead of 1.69. The other passes are as
-  // fast or faster blocked (backward-weights 1.3 vs 1.8 ms, dec4's backward-data 0.13 vs 0.36).
-  const bool channels_last = g.transposed && g.out_channels >= kBlockChannels;
-  const auto activations = [&](const Dims& shape) { return channels_last ? plain_desc(shape, Tag::nhwc) : any_desc(shape); };
+  // Every activation in the layout oneDNN picks (channel blocks). On a Zen 5 core, a transposed
+  // layer's backward-data ran faster on channels-last data (dec2's 1.05 ms against 1.69), but
+  // with the reorders that its neighbours then need, channels-last made the whole step 2% slower
+  // on a Zen 4 core, where dec3's pass itself was slower that way.
   const typename Ops::BackwardData::primitive_desc backward_data(
-      {Ops::kAlgorithm, activations(src), any_desc(weights), activations(dst), strides, padding, padding}, user_scratchpad(), engine, forward);
+      {Ops::kAlgorithm, any_desc(src), any_desc(weights), any_desc(dst), strides, padding, padding}, user_scratchpad(), engine, forward);
   p.backward_data = typename Ops::BackwardData(backward_data);
   p.data_weights = backward_data.weights_desc();
   p.data_diff_dst = backward_data.diff_dst_desc();
   p.diff_src = backward_data.diff_src_desc();
   p.scratchpad_bytes = std::max(p.scratchpad_bytes, backward_data.scratchpad_desc().get_size());
   return p;
+}
+
+// The tiles of add_bias_and_relu: `tiles` runs of pixels × kBlock values (channel fastest, as in
+// oneDNN's nChw16c; kBlock 1 is NCHW), tile t holding the channels from t·kBlock of its image.
+template <int64_t kBlock>
+inline void add_bias_and_relu_tiles(int64_t tiles, int64_t blocks, int64_t pixels, float* __restrict x, const float* __restrict bias,
+                                    bool relu) {
+  for (int64_t t = 0; t < tiles; ++t) {
+    float* tile = x + t * pixels * kBlock;
+    const float* tile_bias = bias + (t % blocks) * kBlock;
+    for (int64_t p = 0; p < pixels; ++p)
+      for (int64_t c = 0; c < kBlock; ++c) {
+        const float v = tile[p * kBlock + c] + tile_bias[c];
+        tile[p * kBlock + c] = relu ? std::max(v, 0.f) : v;
+      }
+  }
+}
+
+VAE_SIMD_CLONES void add_bias_and_relu_blocks(int64_t block, int64_t tiles, int64_t blocks, int64_t pixels, float* x, const float* bias,
+                                              bool relu) {
+  switch (block) {
+    case 16: return add_bias_and_relu_tiles<16>(tiles, blocks, pixels, x, bias, relu);
+    case 8: return add_bias_and_relu_tiles<8>(tiles, blocks, pixels, x, bias, relu);
+    case 1: return add_bias_and_relu_tiles<1>(tiles, blocks, pixels, x, bias, relu);
+    default: throw std::logic_error("add_bias_and_relu: channel blocks of " + std::to_string(block));
+  }
 }
 
 // Adds each channel's bias to an [N, C, H, W] image held plain (NCHW) or in channel blocks
@@ -136,23 +164,14 @@ void add_bias_and_relu(const dnnl::memory& image, const float* bias, bool relu, 
   const bool channel_blocks = blocking.inner_nblks == 1 && blocking.inner_idxs[0] == 1;
   const int64_t block = channel_blocks ? blocking.inner_blks[0] : 1;
   const int64_t images = d.dims[0], channels = d.dims[1], pixels = d.dims[2] * d.dims[3];
-  if (d.format_kind != dnnl_blocked || (blocking.inner_nblks > 1 || (blocking.inner_nblks == 1 && !channel_blocks)) ||
-      blocking.strides[3] != block || blocking.strides[2] != d.dims[3] * block)
-    throw std::logic_error("add_bias_and_relu: an unexpected oneDNN layout");
   const int64_t blocks = (channels + block - 1) / block;
+  if (d.format_kind != dnnl_blocked || (blocking.inner_nblks > 1 || (blocking.inner_nblks == 1 && !channel_blocks)) ||
+      blocking.strides[3] != block || blocking.strides[2] != d.dims[3] * block || blocking.strides[1] != pixels * block ||
+      blocking.strides[0] != blocks * pixels * block)
+    throw std::logic_error("add_bias_and_relu: an unexpected oneDNN layout");
   padded_bias.assign(static_cast<size_t>(blocks * block), 0.f);
   std::copy(bias, bias + channels, padded_bias.begin());
-  auto* x = static_cast<float*>(image.get_data_handle());
-  for (int64_t n = 0; n < images; ++n)
-    for (int64_t b = 0; b < blocks; ++b) {
-      float* tile = x + n * blocking.strides[0] + b * blocking.strides[1];
-      const float* tile_bias = padded_bias.data() + b * block;
-      for (int64_t p = 0; p < pixels; ++p)
-        for (int64_t c = 0; c < block; ++c) {
-          const float v = tile[p * block + c] + tile_bias[c];
-          tile[p * block + c] = relu && v < 0.f ? 0.f : v;
-        }
-    }
+  add_bias_and_relu_blocks(block, images * blocks, blocks, pixels, static_cast<float*>(image.get_data_handle()), padded_bias.data(), relu);
 }
 
 // The scatter half of Note [Few output channels]: columns [B·H·W, C·k·k] (one row per input
@@ -178,13 +197,11 @@ void col2im(const ConvGeometry& g, const float* columns, float* y) {
       }
 }
 
-// dL/d(pre-activation) = dL/d(post) where the ReLU's output was positive, else 0. Both buffers are
-// in the same layout (padding of blocked layouts is zero in both).
+// mask_by_relu (dense_ops.hpp) over two buffers in the same layout (the padding of blocked
+// layouts is zero in both).
 void mask_by_relu(const dnnl::memory& output, const dnnl::memory& diff) {
-  const auto* y = static_cast<const float*>(output.get_data_handle());
-  auto* dy = static_cast<float*>(diff.get_data_handle());
-  const size_t n = output.get_desc().get_size() / sizeof(float);
-  for (size_t i = 0; i < n; ++i) dy[i] = y[i] > 0.f ? dy[i] : 0.f;
+  fast::mask_by_relu(static_cast<int64_t>(output.get_desc().get_size() / sizeof(float)), static_cast<const float*>(output.get_data_handle()),
+                     static_cast<float*>(diff.get_data_handle()));
 }
 
 }  // namespace
@@ -227,6 +244,7 @@ ConvLayer::ConvLayer(const dnnl::engine& engine, const ConvGeometry& geometry, U
 const dnnl::memory& ConvLayer::forward(dnnl::stream& stream, const dnnl::memory& src, const float* weights, const float* bias) {
   for (const dnnl::memory* m : {&user_weights_, &user_forward_weights_}) m->set_data_handle(const_cast<float*>(weights));
   user_bias_.set_data_handle(const_cast<float*>(bias));
+  src_ = src;
   src_seen_ = src_for_forward_.view(stream, src);
   if (forward_by_gemm(geometry_)) {
     const ConvGeometry& g = geometry_;
@@ -238,7 +256,7 @@ const dnnl::memory& ConvLayer::forward(dnnl::stream& stream, const dnnl::memory&
     for (int64_t plane = 0; plane < g.batch * g.out_channels; ++plane)
       std::fill(y + plane * g.out_size * g.out_size, y + (plane + 1) * g.out_size * g.out_size, bias[plane % g.out_channels]);
     col2im(g, columns_.data(), y);
-    if (g.relu) mask_by_relu(dst_, dst_);
+    if (g.relu) relu_in_place(g.batch * g.out_channels * g.out_size * g.out_size, y);
   } else if (geometry_.transposed) {
     forward_.execute(stream, {{DNNL_ARG_DIFF_DST, src_seen_},
                               {DNNL_ARG_WEIGHTS, weights_for_forward_.view(stream, user_forward_weights_)}, {DNNL_ARG_DIFF_SRC, dst_}, {DNNL_ARG_SCRATCHPAD, scratchpad_}});
@@ -265,7 +283,9 @@ const dnnl::memory& ConvLayer::backward(dnnl::stream& stream, const dnnl::memory
   user_diff_weights_.set_data_handle(diff_weights);
   user_diff_bias_.set_data_handle(diff_bias);
   const bool weights_in_torch_layout = diff_weights_.get_desc() == user_diff_weights_.get_desc();
-  backward_weights_.execute(stream, {{DNNL_ARG_SRC, src_for_weights_.view(stream, src_seen_)},
+  // The input as the forward saw it, or as given when that is the layout backward-weights wants.
+  const dnnl::memory& src = src_.get_desc() == src_for_weights_.wanted() ? src_ : src_seen_;
+  backward_weights_.execute(stream, {{DNNL_ARG_SRC, src_for_weights_.view(stream, src)},
                                      {DNNL_ARG_DIFF_DST, diff_dst_for_weights_.view(stream, *diff)},
                                      {DNNL_ARG_DIFF_WEIGHTS, weights_in_torch_layout ? user_diff_weights_ : diff_weights_},
                                      {DNNL_ARG_DIFF_BIAS, user_diff_bias_},

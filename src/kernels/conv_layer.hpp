@@ -34,7 +34,8 @@ class ConvLayer {
  public:
   ConvLayer(const dnnl::engine& engine, const ConvGeometry& geometry, Use use);
 
-  // dst = [ReLU](conv(src, weights) + bias); `src` in any layout; returns dst in the layer's own.
+  // dst = [ReLU](conv(src, weights) + bias); `src` in any layout, left as it is until backward
+  // (whose backward-weights reads it); returns dst in the layer's own layout.
   const dnnl::memory& forward(dnnl::stream& stream, const dnnl::memory& src, const float* weights, const float* bias);
   // Given dL/d(dst) in any layout (its ReLU not yet applied), overwrites dL/d(weights) and
   // dL/d(bias) and returns dL/d(src) (an empty memory for a first layer). Call after forward.
@@ -49,7 +50,7 @@ class ConvLayer {
   std::vector<float> padded_bias_;  // transposed layers: the bias, padded to whole channel blocks
   std::vector<float> columns_;      // a forward by GEMM: its product before col2im (Note [Few output channels])
   dnnl::memory dst_, diff_dst_, diff_src_, diff_weights_, scratchpad_;
-  dnnl::memory src_seen_;  // forward's input as backward-weights reads it (kept from forward)
+  dnnl::memory src_, src_seen_;  // forward's input as given and as it read it, for backward-weights
   Relayout src_for_forward_, weights_for_forward_, weights_for_backward_, diff_dst_for_mask_, diff_dst_for_data_,
       diff_dst_for_weights_, src_for_weights_;
   CopyOut diff_weights_out_;

@@ -12,29 +12,55 @@ void announce(const LayerParams& layer, const GradientReady& ready) {
 
 }  // namespace
 
+std::vector<ConvGeometry> encoder_convolutions(int64_t batch, int64_t channels) {
+  const int64_t widths[] = {channels, kBase, kBase * 2, kBase * 4};
+  std::vector<ConvGeometry> layers;
+  for (int64_t k = 0, side = kCanvas; k < 3; ++k, side /= 2)
+    layers.push_back({batch, widths[k], widths[k + 1], side, side / 2, 2, 1, false, true});
+  return layers;
+}
+
+std::vector<ConvGeometry> decoder_convolutions(int64_t batch, int64_t channels) {
+  const int64_t widths[] = {kHidden, kBase * 4, kBase * 2, channels};
+  std::vector<ConvGeometry> layers;
+  for (int64_t k = 0, side = 4; k < 3; ++k, side *= 2) layers.push_back({batch, widths[k], widths[k + 1], side, side * 2, 2, 1, true, k < 2});
+  return layers;
+}
+
+// Note [Whole-image convolution]: enc4's 4×4 kernel covers its whole 4×4 input (stride 2, no
+// padding: one output pixel), so it is a Linear layer of the NCHW image read as [B, 64·4·4], with
+// the weights as LibTorch keeps them ([64, 64·4·4]): one GEMM each way, where oneDNN's
+// convolution primitives ran at 39–50 GFLOP/s.
+DenseShape whole_image_layer(int64_t batch) { return {batch, kBase * 4 * conv_vae::kKernel * conv_vae::kKernel, kBottleneck}; }
+
+DenseShape expand_layer(int64_t batch) { return {batch, kBottleneck, kHidden * kExpandPixels}; }
+
 EncoderPlan::EncoderPlan(const dnnl::engine& engine, int64_t batch, int64_t channels, int64_t latent, Use use)
-    : batch_(batch), latent_(latent), hidden_(static_cast<size_t>(batch * kHidden)), diff_hidden_(hidden_.size()) {
-  const int64_t widths[] = {channels, kBase, kBase * 2, kBase * 4, kBottleneck};
-  int64_t side = kCanvas;
-  for (int k = 0; k < 4; ++k) {
-    const bool last = k == 3;  // 4×4 → 1×1, no padding
-    const ConvGeometry g{batch, widths[k], widths[k + 1], side, last ? 1 : side / 2, 2, last ? 0 : 1, false, true};
-    const Use layer_use = use == Use::kTraining && k == 0 ? Use::kTrainingFirstLayer : use;  // the data needs no gradient
+    : batch_(batch),
+      latent_(latent),
+      features_(static_cast<size_t>(batch * kBottleneck)),
+      diff_features_(features_.size()),
+      hidden_(static_cast<size_t>(batch * kHidden)),
+      diff_hidden_(hidden_.size()) {
+  for (const ConvGeometry& g : encoder_convolutions(batch, channels)) {
+    const bool first = convs_.empty();
+    const Use layer_use = use == Use::kTraining && first ? Use::kTrainingFirstLayer : use;  // the data needs no gradient
     convs_.push_back(std::make_unique<ConvLayer>(engine, g, layer_use));
-    side = g.out_size;
   }
   input_ = dnnl::memory(plain_desc({batch, channels, kCanvas, kCanvas}, Tag::nchw), engine, DNNL_MEMORY_NONE);
-  features_ = dnnl::memory(plain_desc({batch, kBottleneck, 1, 1}, Tag::nchw), engine);
-  diff_features_ = dnnl::memory(features_.get_desc(), engine);
+  image_ = dnnl::memory(plain_desc({batch, kBase * 4, 4, 4}, Tag::nchw), engine);
+  diff_image_ = dnnl::memory(image_.get_desc(), engine);
 }
 
 void EncoderPlan::forward(dnnl::stream& stream, const float* x, const ConvVaeParams& params, float* mu, float* log_var) {
   input_.set_data_handle(const_cast<float*>(x));
   const dnnl::memory* h = &input_;
   for (size_t k = 0; k < convs_.size(); ++k) h = &convs_[k]->forward(stream, *h, params.enc[k].weight.value, params.enc[k].bias.value);
-  features_out_.run(stream, *h, features_);
-  const auto* features = static_cast<const float*>(features_.get_data_handle());
-  linear_forward({batch_, kBottleneck, kHidden}, features, params.fc1.weight.value, params.fc1.bias.value, hidden_.data());
+  image_out_.run(stream, *h, image_);
+  linear_forward(whole_image_layer(batch_), static_cast<const float*>(image_.get_data_handle()), params.enc[3].weight.value,
+                 params.enc[3].bias.value, features_.data());
+  relu_in_place(batch_ * kBottleneck, features_.data());
+  linear_forward({batch_, kBottleneck, kHidden}, features_.data(), params.fc1.weight.value, params.fc1.bias.value, hidden_.data());
   linear_forward({batch_, kHidden, latent_}, hidden_.data(), params.fc_mu.weight.value, params.fc_mu.bias.value, mu);
   linear_forward({batch_, kHidden, latent_}, hidden_.data(), params.fc_log_var.weight.value, params.fc_log_var.bias.value, log_var);
 }
@@ -48,11 +74,15 @@ void EncoderPlan::backward(dnnl::stream& stream, const float* diff_mu, const flo
   linear_backward(head, hidden_.data(), diff_mu, params.fc_mu.weight.value, params.fc_mu.weight.grad, params.fc_mu.bias.grad,
                   diff_hidden_.data(), true);
   announce(params.fc_mu, ready);
-  linear_backward({batch_, kBottleneck, kHidden}, static_cast<const float*>(features_.get_data_handle()), diff_hidden_.data(),
-                  params.fc1.weight.value, params.fc1.weight.grad, params.fc1.bias.grad, static_cast<float*>(diff_features_.get_data_handle()),
-                  false);
+  linear_backward({batch_, kBottleneck, kHidden}, features_.data(), diff_hidden_.data(), params.fc1.weight.value, params.fc1.weight.grad,
+                  params.fc1.bias.grad, diff_features_.data(), false);
   announce(params.fc1, ready);
-  const dnnl::memory* d = &diff_features_;
+  mask_by_relu(batch_ * kBottleneck, features_.data(), diff_features_.data());
+  linear_backward(whole_image_layer(batch_), static_cast<const float*>(image_.get_data_handle()), diff_features_.data(),
+                  params.enc[3].weight.value, params.enc[3].weight.grad, params.enc[3].bias.grad,
+                  static_cast<float*>(diff_image_.get_data_handle()), false);
+  announce(params.enc[3], ready);
+  const dnnl::memory* d = &diff_image_;
   for (size_t k = convs_.size(); k-- > 0;) {
     d = &convs_[k]->backward(stream, *d, params.enc[k].weight.grad, params.enc[k].bias.grad);
     announce(params.enc[k], ready);
@@ -68,13 +98,7 @@ DecoderPlan::DecoderPlan(const dnnl::engine& engine, int64_t batch, int64_t chan
   const auto expanded_desc = plain_desc({batch, kHidden, 4, 4}, Tag::nchw);
   expanded_ = dnnl::memory(expanded_desc, engine);
   diff_expanded_ = dnnl::memory(expanded_desc, engine);
-  const int64_t widths[] = {kHidden, kBase * 4, kBase * 2, channels};
-  int64_t side = 4;
-  for (int k = 0; k < 3; ++k) {
-    const ConvGeometry g{batch, widths[k], widths[k + 1], side, side * 2, 2, 1, true, k < 2};
-    deconvs_.push_back(std::make_unique<ConvLayer>(engine, g, use));
-    side *= 2;
-  }
+  for (const ConvGeometry& g : decoder_convolutions(batch, channels)) deconvs_.push_back(std::make_unique<ConvLayer>(engine, g, use));
   logits_ = dnnl::memory(plain_desc({batch, channels, kCanvas, kCanvas}, Tag::nchw), engine);
   diff_logits_ = dnnl::memory(logits_.get_desc(), engine);
 }
@@ -82,7 +106,7 @@ DecoderPlan::DecoderPlan(const dnnl::engine& engine, int64_t batch, int64_t chan
 const float* DecoderPlan::forward(dnnl::stream& stream, const float* z, const ConvVaeParams& params) {
   std::copy(z, z + batch_ * latent_, z_copy_.begin());  // backward needs z after the caller's buffer changes
   linear_forward({batch_, latent_, kBottleneck}, z, params.fc2.weight.value, params.fc2.bias.value, bottleneck_.data());
-  expand_forward({batch_, kBottleneck, kHidden * kExpandPixels}, bottleneck_.data(), params.dec[0].weight.value, params.dec[0].bias.value,
+  expand_forward(expand_layer(batch_), bottleneck_.data(), params.dec[0].weight.value, params.dec[0].bias.value,
                  static_cast<float*>(expanded_.get_data_handle()));
   const dnnl::memory* h = &expanded_;
   for (size_t k = 0; k < deconvs_.size(); ++k)
@@ -98,7 +122,7 @@ void DecoderPlan::backward(dnnl::stream& stream, const ConvVaeParams& params, fl
     announce(params.dec[k + 1], ready);
   }
   diff_expanded_out_.run(stream, *d, diff_expanded_);
-  expand_backward({batch_, kBottleneck, kHidden * kExpandPixels}, bottleneck_.data(), static_cast<const float*>(expanded_.get_data_handle()),
+  expand_backward(expand_layer(batch_), bottleneck_.data(), static_cast<const float*>(expanded_.get_data_handle()),
                   static_cast<float*>(diff_expanded_.get_data_handle()), params.dec[0].weight.value, params.dec[0].weight.grad,
                   params.dec[0].bias.grad, diff_bottleneck_.data());
   announce(params.dec[0], ready);

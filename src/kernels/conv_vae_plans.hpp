@@ -1,7 +1,7 @@
 #pragma once
 // The seed ConvVAE (32×32 canvas) as two fixed-batch plans of oneDNN layers and GEMMs, the
 // encoder and the decoder, each with its buffers made once (see conv_vae.hpp for the model):
-//   encoder: x → enc1..enc4 (conv, ReLU) → fc1 → fc_mu, fc_log_var
+//   encoder: x → enc1..enc3 (conv, ReLU) → enc4 (4×4 → 1×1: a GEMM, ReLU) → fc1 → fc_mu, fc_log_var
 //   decoder: z → fc2 → dec1 (1×1 → 4×4: a GEMM, ReLU) → dec2, dec3 (ReLU), dec4 → logits
 #include <dnnl.hpp>
 
@@ -37,6 +37,13 @@ using conv_vae::kBottleneck;
 using conv_vae::kCanvas;
 using conv_vae::kHidden;
 
+// The layers as the plans build them (and bench/layer_bench.cpp times them): the convolutions
+// enc1..enc3 and dec2..dec4, and the two layers that are GEMMs.
+std::vector<ConvGeometry> encoder_convolutions(int64_t batch, int64_t channels);
+std::vector<ConvGeometry> decoder_convolutions(int64_t batch, int64_t channels);
+DenseShape whole_image_layer(int64_t batch);  // enc4 (Note [Whole-image convolution])
+DenseShape expand_layer(int64_t batch);       // dec1 (expand_forward)
+
 class EncoderPlan {
  public:
   EncoderPlan(const dnnl::engine& engine, int64_t batch, int64_t channels, int64_t latent, Use use);
@@ -48,11 +55,12 @@ class EncoderPlan {
 
  private:
   int64_t batch_, latent_;
-  std::vector<std::unique_ptr<ConvLayer>> convs_;
-  dnnl::memory input_;      // x, wrapped
-  dnnl::memory features_, diff_features_;  // enc4's output as [B, 64] (NCHW of a 1×1 image), and its gradient
+  std::vector<std::unique_ptr<ConvLayer>> convs_;  // enc1..enc3
+  dnnl::memory input_;                              // x, wrapped
+  dnnl::memory image_, diff_image_;                 // enc3's output, NCHW [B, 64, 4, 4], and its gradient
+  std::vector<float> features_, diff_features_;     // enc4's output, [B, 64], and its gradient
   std::vector<float> hidden_, diff_hidden_;
-  CopyOut features_out_;
+  CopyOut image_out_;
 };
 
 class DecoderPlan {

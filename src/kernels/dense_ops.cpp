@@ -1,6 +1,7 @@
 #include "dense_ops.hpp"
 
 #include "dnnl_support.hpp"
+#include "vae/simd_clones.hpp"
 
 namespace vae::fast {
 namespace {
@@ -13,6 +14,14 @@ void column_sums(int64_t rows, int64_t columns, const float* a, float* sums) {
 }
 
 }  // namespace
+
+VAE_SIMD_CLONES void relu_in_place(int64_t n, float* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] = y[i] > 0.f ? y[i] : 0.f;
+}
+
+VAE_SIMD_CLONES void mask_by_relu(int64_t n, const float* __restrict y, float* __restrict dy) {
+  for (int64_t i = 0; i < n; ++i) dy[i] = y[i] > 0.f ? dy[i] : 0.f;
+}
 
 void linear_forward(const DenseShape& s, const float* x, const float* weight, const float* bias, float* y) {
   for (int64_t i = 0; i < s.batch; ++i)
@@ -33,12 +42,12 @@ void expand_forward(const DenseShape& s, const float* x, const float* weight, co
     for (int64_t c = 0; c < channels; ++c)
       for (int64_t p = 0; p < kExpandPixels; ++p) y[(i * channels + c) * kExpandPixels + p] = bias[c];
   sgemm(false, false, s.batch, s.out, s.in, 1.f, x, weight, 1.f, y);
-  for (int64_t i = 0; i < s.batch * s.out; ++i) y[i] = y[i] > 0.f ? y[i] : 0.f;
+  relu_in_place(s.batch * s.out, y);
 }
 
 void expand_backward(const DenseShape& s, const float* x, const float* y, float* dy, const float* weight, float* diff_weight,
                      float* diff_bias, float* dx) {
-  for (int64_t i = 0; i < s.batch * s.out; ++i) dy[i] = y[i] > 0.f ? dy[i] : 0.f;
+  mask_by_relu(s.batch * s.out, y, dy);
   sgemm(true, false, s.in, s.out, s.batch, 1.f, x, dy, 0.f, diff_weight);
   const int64_t channels = s.out / kExpandPixels;
   for (int64_t c = 0; c < channels; ++c) diff_bias[c] = 0.f;

@@ -16,6 +16,10 @@ void linear_forward(const DenseShape& s, const float* x, const float* weight, co
 void linear_backward(const DenseShape& s, const float* x, const float* dy, const float* weight, float* diff_weight, float* diff_bias,
                      float* dx, bool add_to_dx);
 
+// max(y, 0) in place, and dy zeroed where that ReLU's output y was not positive (in place).
+void relu_in_place(int64_t n, float* y);
+void mask_by_relu(int64_t n, const float* y, float* dy);
+
 // A 4×4 transposed convolution of a 1×1 image (weight [in, channels, 4, 4]) is one GEMM: y[B,
 // channels·16] = x·W, plus the bias of each channel on its 16 pixels, then ReLU. y is NCHW.
 constexpr int64_t kExpandPixels = 16;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 
+#include "bernoulli_likelihood.hpp"
 #include "conv_vae_plans.hpp"
 
 namespace vae {
@@ -22,29 +23,6 @@ constexpr size_t kPlansKept = 4;
 // Forward-only calls run in pieces of at most this many images, so that a large decode (the
 // importance-weighted NLL's) needs no giant plan.
 constexpr int64_t kLargestForwardBatch = 512;
-
-// Σ over the real pixels of BCE(x, sigmoid(logits)) per image, and scale · its gradient
-// (sigmoid(l) − x, zero on the canvas border). In the logits form: max(l, 0) − l·x + log(1 + e^−|l|).
-void bernoulli_likelihood(int64_t batch, int64_t channels, const ImageShape& image, const float* logits, const float* x, float scale,
-                          float* diff, double* per_image) {
-  constexpr int64_t side = fast::kCanvas;
-  const int64_t top = leading_border(side, image.height), left = leading_border(side, image.width);
-  std::fill(diff, diff + batch * channels * side * side, 0.f);
-  for (int64_t b = 0; b < batch; ++b) {
-    double sum = 0;
-    for (int64_t c = 0; c < channels; ++c)
-      for (int64_t r = top; r < top + image.height; ++r) {
-        const int64_t row = ((b * channels + c) * side + r) * side;
-        for (int64_t i = row + left; i < row + left + image.width; ++i) {
-          const float l = logits[i], e = std::exp(-std::fabs(l));
-          const float sigmoid = l >= 0.f ? 1.f / (1.f + e) : e / (1.f + e);
-          sum += std::max(l, 0.f) - l * x[i] + std::log1p(e);
-          diff[i] = scale * (sigmoid - x[i]);
-        }
-      }
-    per_image[b] = sum;
-  }
-}
 
 // The plan for `batch`, made by `make` the first time (a template, not std::function: the step
 // calls this every time and allocates nothing once the plan exists).
@@ -69,9 +47,10 @@ void use_torch_thread_count() {
 
 // What one training step at a batch size needs: both plans and the buffers between them.
 struct TrainingPlan {
-  TrainingPlan(const dnnl::engine& engine, int64_t batch, int64_t channels, int64_t latent)
-      : encoder(engine, batch, channels, latent, Use::kTraining),
-        decoder(engine, batch, channels, latent, Use::kTraining),
+  TrainingPlan(const dnnl::engine& engine, int64_t batch, ImageShape image, int64_t latent)
+      : encoder(engine, batch, image.channels, latent, Use::kTraining),
+        decoder(engine, batch, image.channels, latent, Use::kTraining),
+        likelihood(engine, batch, image),
         mu(static_cast<size_t>(batch * latent)),
         log_var(mu.size()),
         sigma(mu.size()),
@@ -82,6 +61,7 @@ struct TrainingPlan {
         reconstruction(static_cast<size_t>(batch)) {}
   EncoderPlan encoder;
   DecoderPlan decoder;
+  fast::BernoulliLikelihood likelihood;
   std::vector<float> mu, log_var, sigma, z, diff_z, diff_mu, diff_log_var;
   std::vector<double> reconstruction;
 };
@@ -139,9 +119,9 @@ FastConvVae::StepSums FastConvVae::train_step(const torch::Tensor& x_in, const t
   use_torch_thread_count();
   State& s = *state_;
   const auto x = x_in.contiguous(), eps = eps_in.contiguous();
-  const int64_t batch = x.size(0), channels = s.image.channels, latent = s.latent;
+  const int64_t batch = x.size(0), latent = s.latent;
   TrainingPlan& plan =
-      plan_for(s.training, s.training_made, batch, [&] { return std::make_unique<TrainingPlan>(s.engine, batch, channels, latent); });
+      plan_for(s.training, s.training_made, batch, [&] { return std::make_unique<TrainingPlan>(s.engine, batch, s.image, latent); });
   const ConvVaeParams params = s.params(true);
   const float* pixels = x.data_ptr<float>();
   const float* noise = eps.data_ptr<float>();
@@ -153,7 +133,7 @@ FastConvVae::StepSums FastConvVae::train_step(const torch::Tensor& x_in, const t
   }
   const float* logits = plan.decoder.forward(s.stream, plan.z.data(), params);
   const auto scale_f = static_cast<float>(scale);
-  bernoulli_likelihood(batch, channels, s.image, logits, pixels, scale_f, plan.decoder.logits_gradient(), plan.reconstruction.data());
+  plan.likelihood.run(s.stream, logits, pixels, scale_f, plan.decoder.logits_gradient(), plan.reconstruction.data());
 
   StepSums sums;
   for (int64_t b = 0; b < batch; ++b) {
