@@ -8,9 +8,10 @@
 // Note [Fast path]: LibTorch 1.13 runs the decoder's transposed convolutions through im2col
 // kernels at 6–80 GFLOP/s and keeps autograd's bookkeeping on every op. Here each convolution
 // is a oneDNN primitive (bias and ReLU fused into the forward), activations stay in the blocked
-// layouts the primitives choose, dec1 (a 4×4 transposed convolution of a 1×1 image) is one GEMM,
-// the Bernoulli likelihood is one fused pass over the logits (sigmoid and BCE in the logits
-// form, with its gradient), and no step allocates once the first one at a batch size has run.
+// layouts the primitives choose, enc4 and dec1 (a 4×4 kernel over a whole 4×4 image, and onto
+// one) are GEMMs, the Bernoulli likelihood is one pass over the logits after oneDNN's softplus
+// and sigmoid (BCE in the logits form, with its gradient), and no step allocates once the first
+// one at a batch size has run.
 // Runs on the 32×32 canvas (images up to 32×32, any channels, any batch, any latent size).
 #include <torch/torch.h>
 
