@@ -1,6 +1,7 @@
-// vae_layer_bench: where one rank's training step goes, layer by layer. For each layer of the
-// ConvVAE at the step's batch and latent-independent shapes, its forward and its backward (to the
-// weights and bias, and to the input but for enc1, whose input is the data), timed three ways:
+// vae_layer_bench: where one rank's training step goes, layer by layer. For each convolution of
+// the ConvVAE (their shapes do not depend on the latent size) at the step's batch, its forward and
+// its backward (to the weights and bias, and to the input but for enc1, whose input is the data),
+// timed three ways:
 //   fast      the fast path's own layer objects (src/kernels), fed the layouts they get in the
 //             step (each layer's input is its predecessor's output, and the same for gradients);
 //   LibTorch  the ATen calls LibTorch's autograd makes for the layer (convolution with its bias,
@@ -289,11 +290,10 @@ std::string cell(double ms, double flops) {
 }
 
 int run(int64_t batch, int calls) {
-  const ConvGeometry e1 = encoder_convolutions(batch, 1)[0], e2 = encoder_convolutions(batch, 1)[1], e3 = encoder_convolutions(batch, 1)[2];
-  const auto d = decoder_convolutions(batch, 1);
-  const std::vector<Layer> encoder{{"enc1", e1, true},
-                                   {"enc2", e2},
-                                   {"enc3", e3},
+  const auto e = encoder_convolutions(batch, 1), d = decoder_convolutions(batch, 1);
+  const std::vector<Layer> encoder{{"enc1", e[0], true},
+                                   {"enc2", e[1]},
+                                   {"enc3", e[2]},
                                    {"enc4", {batch, kBase * 4, kBottleneck, 4, 1, 2, 0, false, true}}};
   const std::vector<Layer> decoder{{"dec1", {batch, kBottleneck, kHidden, 1, 4, 1, 0, true, true}}, {"dec2", d[0]}, {"dec3", d[1]}, {"dec4", d[2]}};
 
