@@ -227,10 +227,10 @@ FastChain encoder_chain(const dnnl::engine& engine, dnnl::stream& stream, int64_
   }
   auto copy_out = std::make_shared<CopyOut>();
   const DenseShape enc4 = whole_image_layer(batch);
-  chain.forward.push_back([&, copy_out, enc4, in = inputs.back()] {
+  auto enc4_forward = std::make_shared<Linear>(engine, batch, enc4.out, enc4.in, true, true);
+  chain.forward.push_back([&, copy_out, enc4_forward, in = inputs.back()] {
     copy_out->run(stream, *in, buffers[1]);
-    linear_forward(enc4, data(buffers[1]), data(t[3].w), data(t[3].b), data(buffers[3]));
-    relu_in_place(enc4.batch * enc4.out, data(buffers[3]));
+    enc4_forward->forward(stream, data(buffers[1]), data(t[3].w), data(t[3].b), data(buffers[3]));
   });
   chain.forward.back()();
   chain.backward.resize(4);
@@ -273,10 +273,12 @@ FastChain decoder_chain(const dnnl::engine& engine, dnnl::stream& stream, int64_
     diff = &layers[k]->backward(stream, *diff, data(t[i].dw), data(t[i].db));
   }
   auto copy_out = std::make_shared<CopyOut>();
+  auto input_gradient = std::make_shared<Linear>(engine, batch, dec1.in, dec1.out, false, false);
   std::vector<float> dz(static_cast<size_t>(batch * dec1.in));
-  chain.backward[0] = [&, dec1, z, diff, copy_out, dz]() mutable {
+  chain.backward[0] = [&, dec1, z, diff, copy_out, input_gradient, dz]() mutable {
     copy_out->run(stream, *diff, buffers[1]);
-    expand_backward(dec1, z, data(buffers[0]), data(buffers[1]), data(t[0].w), data(t[0].dw), data(t[0].db), dz.data());
+    expand_backward(dec1, z, data(buffers[0]), data(buffers[1]), data(t[0].dw), data(t[0].db));
+    input_gradient->forward(stream, data(buffers[1]), data(t[0].w), nullptr, dz.data());
   };
   return chain;
 }

@@ -41,7 +41,8 @@ EncoderPlan::EncoderPlan(const dnnl::engine& engine, int64_t batch, int64_t chan
       features_(static_cast<size_t>(batch * kBottleneck)),
       diff_features_(features_.size()),
       hidden_(static_cast<size_t>(batch * kHidden)),
-      diff_hidden_(hidden_.size()) {
+      diff_hidden_(hidden_.size()),
+      whole_image_(engine, batch, kBottleneck, whole_image_layer(batch).in, true, true) {
   for (const ConvGeometry& g : encoder_convolutions(batch, channels)) {
     const bool first = convs_.empty();
     const Use layer_use = use == Use::kTraining && first ? Use::kTrainingFirstLayer : use;  // the data needs no gradient
@@ -57,9 +58,8 @@ void EncoderPlan::forward(dnnl::stream& stream, const float* x, const ConvVaePar
   const dnnl::memory* h = &input_;
   for (size_t k = 0; k < convs_.size(); ++k) h = &convs_[k]->forward(stream, *h, params.enc[k].weight.value, params.enc[k].bias.value);
   image_out_.run(stream, *h, image_);
-  linear_forward(whole_image_layer(batch_), static_cast<const float*>(image_.get_data_handle()), params.enc[3].weight.value,
-                 params.enc[3].bias.value, features_.data());
-  relu_in_place(batch_ * kBottleneck, features_.data());
+  whole_image_.forward(stream, static_cast<const float*>(image_.get_data_handle()), params.enc[3].weight.value, params.enc[3].bias.value,
+                       features_.data());
   linear_forward({batch_, kBottleneck, kHidden}, features_.data(), params.fc1.weight.value, params.fc1.bias.value, hidden_.data());
   linear_forward({batch_, kHidden, latent_}, hidden_.data(), params.fc_mu.weight.value, params.fc_mu.bias.value, mu);
   linear_forward({batch_, kHidden, latent_}, hidden_.data(), params.fc_log_var.weight.value, params.fc_log_var.bias.value, log_var);
@@ -94,7 +94,8 @@ DecoderPlan::DecoderPlan(const dnnl::engine& engine, int64_t batch, int64_t chan
       latent_(latent),
       z_copy_(static_cast<size_t>(batch * latent)),
       bottleneck_(static_cast<size_t>(batch * kBottleneck)),
-      diff_bottleneck_(bottleneck_.size()) {
+      diff_bottleneck_(bottleneck_.size()),
+      expand_input_gradient_(engine, batch, kBottleneck, expand_layer(batch).out, false, false) {
   const auto expanded_desc = plain_desc({batch, kHidden, 4, 4}, Tag::nchw);
   expanded_ = dnnl::memory(expanded_desc, engine);
   diff_expanded_ = dnnl::memory(expanded_desc, engine);
@@ -123,8 +124,9 @@ void DecoderPlan::backward(dnnl::stream& stream, const ConvVaeParams& params, fl
   }
   diff_expanded_out_.run(stream, *d, diff_expanded_);
   expand_backward(expand_layer(batch_), bottleneck_.data(), static_cast<const float*>(expanded_.get_data_handle()),
-                  static_cast<float*>(diff_expanded_.get_data_handle()), params.dec[0].weight.value, params.dec[0].weight.grad,
-                  params.dec[0].bias.grad, diff_bottleneck_.data());
+                  static_cast<float*>(diff_expanded_.get_data_handle()), params.dec[0].weight.grad, params.dec[0].bias.grad);
+  expand_input_gradient_.forward(stream, static_cast<const float*>(diff_expanded_.get_data_handle()), params.dec[0].weight.value, nullptr,
+                                 diff_bottleneck_.data());
   announce(params.dec[0], ready);
   linear_backward({batch_, latent_, kBottleneck}, z_copy_.data(), diff_bottleneck_.data(), params.fc2.weight.value, params.fc2.weight.grad,
                   params.fc2.bias.grad, diff_z, false);

@@ -61,6 +61,7 @@ class EncoderPlan {
   std::vector<float> features_, diff_features_;     // enc4's output, [B, 64], and its gradient
   std::vector<float> hidden_, diff_hidden_;
   CopyOut image_out_;
+  Linear whole_image_;  // enc4's forward, bias and ReLU included
 };
 
 class DecoderPlan {
@@ -79,6 +80,7 @@ class DecoderPlan {
   std::vector<std::unique_ptr<ConvLayer>> deconvs_;  // dec2..dec4
   dnnl::memory logits_, diff_logits_;  // NCHW
   CopyOut logits_out_, diff_expanded_out_;
+  Linear expand_input_gradient_;  // dL/d(dec1's input) = dL/d(output)·Wᵀ
 };
 
 }  // namespace vae::fast

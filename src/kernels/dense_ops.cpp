@@ -45,8 +45,7 @@ void expand_forward(const DenseShape& s, const float* x, const float* weight, co
   relu_in_place(s.batch * s.out, y);
 }
 
-void expand_backward(const DenseShape& s, const float* x, const float* y, float* dy, const float* weight, float* diff_weight,
-                     float* diff_bias, float* dx) {
+void expand_backward(const DenseShape& s, const float* x, const float* y, float* dy, float* diff_weight, float* diff_bias) {
   mask_by_relu(s.batch * s.out, y, dy);
   sgemm(true, false, s.in, s.out, s.batch, 1.f, x, dy, 0.f, diff_weight);
   const int64_t channels = s.out / kExpandPixels;
@@ -54,7 +53,6 @@ void expand_backward(const DenseShape& s, const float* x, const float* y, float*
   for (int64_t i = 0; i < s.batch; ++i)
     for (int64_t c = 0; c < channels; ++c)
       for (int64_t p = 0; p < kExpandPixels; ++p) diff_bias[c] += dy[(i * channels + c) * kExpandPixels + p];
-  sgemm(false, true, s.batch, s.in, s.out, 1.f, dy, weight, 0.f, dx);
 }
 
 }  // namespace vae::fast

@@ -24,8 +24,8 @@ void mask_by_relu(int64_t n, const float* y, float* dy);
 // channels·16] = x·W, plus the bias of each channel on its 16 pixels, then ReLU. y is NCHW.
 constexpr int64_t kExpandPixels = 16;
 void expand_forward(const DenseShape& s, const float* x, const float* weight, const float* bias, float* y);
-// `dy` is masked by the ReLU (using y) in place; then dW, db (overwritten) and dx (overwritten).
-void expand_backward(const DenseShape& s, const float* x, const float* y, float* dy, const float* weight, float* diff_weight,
-                     float* diff_bias, float* dx);
+// `dy` is masked by the ReLU (using y) in place; then dW and db, overwritten. (dx = dy·Wᵀ is a
+// Linear's product: Note [Transposed B].)
+void expand_backward(const DenseShape& s, const float* x, const float* y, float* dy, float* diff_weight, float* diff_bias);
 
 }  // namespace vae::fast

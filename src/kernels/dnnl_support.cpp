@@ -1,9 +1,8 @@
 #include "dnnl_support.hpp"
 
-#include <algorithm>
 #include <stdexcept>
 #include <string>
-#include <vector>
+#include <unordered_map>
 
 namespace vae::fast {
 
@@ -39,37 +38,42 @@ void CopyOut::run(dnnl::stream& stream, const dnnl::memory& source, const dnnl::
   reorder_.execute(stream, {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, target}});
 }
 
-namespace {
-
-// Note [Transposed B]: oneDNN 2.6's sgemm runs A·Bᵀ about 3× slower than A·B once k is large
-// (m = n = 64: 0.22 against 0.08 ms at k = 1024, 0.44 against 0.16 at k = 2048; enc4's forward
-// and dec1's gradient to its input). Transposing B first costs a few hundredths of that.
-constexpr int64_t kTransposeFromDepth = 256;
-
-// bt [k, n] = bᵀ for b [n, k], row-major, in tiles that stay in cache.
-void transpose(int64_t n, int64_t k, const float* b, float* bt) {
-  constexpr int64_t tile = 32;
-  for (int64_t i0 = 0; i0 < n; i0 += tile)
-    for (int64_t j0 = 0; j0 < k; j0 += tile)
-      for (int64_t i = i0; i < std::min(i0 + tile, n); ++i)
-        for (int64_t j = j0; j < std::min(j0 + tile, k); ++j) bt[j * n + i] = b[i * k + j];
-}
-
-}  // namespace
-
 void sgemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
            float beta, float* c) {
-  if (transpose_b && !transpose_a && k >= kTransposeFromDepth) {
-    thread_local std::vector<float> b_transposed;  // grows to the largest B once per thread
-    b_transposed.resize(static_cast<size_t>(std::max<int64_t>(n * k, static_cast<int64_t>(b_transposed.size()))));
-    transpose(n, k, b, b_transposed.data());
-    sgemm(false, false, m, n, k, alpha, a, b_transposed.data(), beta, c);
-    return;
-  }
   const int64_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
   const dnnl_status_t status =
       dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, n);
   if (status != dnnl_success) throw std::runtime_error("oneDNN sgemm failed with status " + std::to_string(status));
+}
+
+Linear::Linear(const dnnl::engine& engine, int64_t m, int64_t n, int64_t k, bool bias, bool relu) {
+  dnnl::primitive_attr attr = user_scratchpad();
+  if (relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  const auto x = plain_desc({m, k}, Tag::ab), weight = plain_desc({k, n}, Tag::ba), y = plain_desc({m, n}, Tag::ab);
+  const auto product = bias ? dnnl::matmul::primitive_desc({x, weight, plain_desc({1, n}, Tag::ab), y}, attr, engine)
+                            : dnnl::matmul::primitive_desc({x, weight, y}, attr, engine);
+  matmul_ = dnnl::matmul(product);
+  x_ = dnnl::memory(x, engine, DNNL_MEMORY_NONE);
+  weight_ = dnnl::memory(weight, engine, DNNL_MEMORY_NONE);
+  y_ = dnnl::memory(y, engine, DNNL_MEMORY_NONE);
+  if (bias) bias_ = dnnl::memory(plain_desc({1, n}, Tag::ab), engine, DNNL_MEMORY_NONE);
+  scratchpad_ = dnnl::memory(product.scratchpad_desc(), engine);
+}
+
+void Linear::forward(dnnl::stream& stream, const float* x, const float* weight, const float* bias, float* y) {
+  x_.set_data_handle(const_cast<float*>(x));
+  weight_.set_data_handle(const_cast<float*>(weight));
+  y_.set_data_handle(y);
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, x_}, {DNNL_ARG_WEIGHTS, weight_}, {DNNL_ARG_DST, y_}, {DNNL_ARG_SCRATCHPAD, scratchpad_}};
+  if (bias_) {
+    bias_.set_data_handle(const_cast<float*>(bias));
+    args.emplace(DNNL_ARG_BIAS, bias_);
+  }
+  matmul_.execute(stream, args);
 }
 
 }  // namespace vae::fast
