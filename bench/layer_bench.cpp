@@ -203,7 +203,6 @@ Times time_best(const Layer& l, int calls) {
 // ---- fast: the plans' own layers, chained as in the step -----------------------------------------
 
 float* data(const torch::Tensor& t) { return t.data_ptr<float>(); }
-float* data(const dnnl::memory& m) { return static_cast<float*>(m.get_data_handle()); }
 
 // Each layer's forward and backward as the plans call them, after one pass through the whole
 // chain so that every layer's inputs are its predecessors' outputs in their own layouts.
@@ -212,34 +211,22 @@ struct FastChain {
 };
 
 FastChain encoder_chain(const dnnl::engine& engine, dnnl::stream& stream, int64_t batch, std::vector<Tensors>& t,
-                        std::vector<std::unique_ptr<ConvLayer>>& layers, std::vector<dnnl::memory>& buffers) {
+                        std::vector<std::unique_ptr<ConvLayer>>& layers, std::unique_ptr<WholeImageLayer>& enc4, dnnl::memory& input) {
   FastChain chain;
   const auto geometry = encoder_convolutions(batch, 1);
-  buffers = {dnnl::memory(plain_desc({batch, 1, kCanvas, kCanvas}, Tag::nchw), engine, data(t[0].x)),
-             dnnl::memory(plain_desc({batch, kBase * 4, 4, 4}, Tag::nchw), engine),  // enc3's output as enc4 reads it
-             dnnl::memory(plain_desc({batch, kBase * 4, 4, 4}, Tag::nchw), engine),  // its gradient
-             dnnl::memory(plain_desc({batch, kBottleneck}, Tag::nc), engine)};     // enc4's output
-  std::vector<const dnnl::memory*> inputs{&buffers[0]};
+  input = dnnl::memory(plain_desc({batch, 1, kCanvas, kCanvas}, Tag::nchw), engine, data(t[0].x));
+  std::vector<const dnnl::memory*> inputs{&input};
   for (size_t k = 0; k < geometry.size(); ++k) {
     layers.push_back(std::make_unique<ConvLayer>(engine, geometry[k], k == 0 ? Use::kTrainingFirstLayer : Use::kTraining));
     inputs.push_back(&layers[k]->forward(stream, *inputs[k], data(t[k].w), data(t[k].b)));
     chain.forward.push_back([&, k, in = inputs[k]] { layers[k]->forward(stream, *in, data(t[k].w), data(t[k].b)); });
   }
-  auto copy_out = std::make_shared<CopyOut>();
-  const DenseShape enc4 = whole_image_layer(batch);
-  auto enc4_forward = std::make_shared<Linear>(engine, batch, enc4.out, enc4.in, true, true);
-  chain.forward.push_back([&, copy_out, enc4_forward, in = inputs.back()] {
-    copy_out->run(stream, *in, buffers[1]);
-    enc4_forward->forward(stream, data(buffers[1]), data(t[3].w), data(t[3].b), data(buffers[3]));
-  });
+  enc4 = std::make_unique<WholeImageLayer>(engine, batch);
+  chain.forward.push_back([&, in = inputs.back()] { enc4->forward(stream, *in, data(t[3].w), data(t[3].b)); });
   chain.forward.back()();
   chain.backward.resize(4);
-  chain.backward[3] = [&, enc4] {
-    mask_by_relu(enc4.batch * enc4.out, data(buffers[3]), data(t[3].dy));
-    linear_backward(enc4, data(buffers[1]), data(t[3].dy), data(t[3].w), data(t[3].dw), data(t[3].db), data(buffers[2]), false);
-  };
-  chain.backward[3]();
-  const dnnl::memory* diff = &buffers[2];
+  chain.backward[3] = [&] { enc4->backward(data(t[3].w), data(t[3].dy), data(t[3].dw), data(t[3].db)); };
+  const dnnl::memory* diff = &enc4->backward(data(t[3].w), data(t[3].dy), data(t[3].dw), data(t[3].db));
   for (size_t k = geometry.size(); k-- > 0;) {
     chain.backward[k] = [&, k, diff] { layers[k]->backward(stream, *diff, data(t[k].dw), data(t[k].db)); };
     diff = &layers[k]->backward(stream, *diff, data(t[k].dw), data(t[k].db));
@@ -248,17 +235,13 @@ FastChain encoder_chain(const dnnl::engine& engine, dnnl::stream& stream, int64_
 }
 
 FastChain decoder_chain(const dnnl::engine& engine, dnnl::stream& stream, int64_t batch, std::vector<Tensors>& t,
-                        std::vector<std::unique_ptr<ConvLayer>>& layers, std::vector<dnnl::memory>& buffers) {
+                        std::vector<std::unique_ptr<ConvLayer>>& layers, std::unique_ptr<ExpandLayer>& dec1, dnnl::memory& diff_logits) {
   FastChain chain;
-  const DenseShape dec1 = expand_layer(batch);
-  const auto expanded = plain_desc({batch, kHidden, 4, 4}, Tag::nchw);
-  buffers = {dnnl::memory(expanded, engine), dnnl::memory(expanded, engine),  // dec1's output and its gradient
-             dnnl::memory(plain_desc({batch, 1, kCanvas, kCanvas}, Tag::nchw), engine, data(t[3].dy))};  // the logits' gradient
-  float* z = data(t[0].x);  // dec1's input, [B, 64] (a 1×1 image)
-  chain.forward.push_back([&, dec1, z] { expand_forward(dec1, z, data(t[0].w), data(t[0].b), data(buffers[0])); });
-  chain.forward[0]();
+  dec1 = std::make_unique<ExpandLayer>(engine, batch);
+  const float* z = data(t[0].x);  // dec1's input, [B, 64] (a 1×1 image)
+  chain.forward.push_back([&, z] { dec1->forward(z, data(t[0].w), data(t[0].b)); });
+  std::vector<const dnnl::memory*> inputs{&dec1->forward(z, data(t[0].w), data(t[0].b))};
   const auto geometry = decoder_convolutions(batch, 1);
-  std::vector<const dnnl::memory*> inputs{&buffers[0]};
   for (size_t k = 0; k < geometry.size(); ++k) {
     layers.push_back(std::make_unique<ConvLayer>(engine, geometry[k], Use::kTraining));
     const size_t i = k + 1;
@@ -266,20 +249,15 @@ FastChain decoder_chain(const dnnl::engine& engine, dnnl::stream& stream, int64_
     chain.forward.push_back([&, k, i, in = inputs[k]] { layers[k]->forward(stream, *in, data(t[i].w), data(t[i].b)); });
   }
   chain.backward.resize(4);
-  const dnnl::memory* diff = &buffers[2];
+  diff_logits = dnnl::memory(plain_desc({batch, 1, kCanvas, kCanvas}, Tag::nchw), engine, data(t[3].dy));
+  const dnnl::memory* diff = &diff_logits;
   for (size_t k = geometry.size(); k-- > 0;) {
     const size_t i = k + 1;
     chain.backward[i] = [&, k, i, diff] { layers[k]->backward(stream, *diff, data(t[i].dw), data(t[i].db)); };
     diff = &layers[k]->backward(stream, *diff, data(t[i].dw), data(t[i].db));
   }
-  auto copy_out = std::make_shared<CopyOut>();
-  auto input_gradient = std::make_shared<Linear>(engine, batch, dec1.in, dec1.out, false, false);
-  std::vector<float> dz(static_cast<size_t>(batch * dec1.in));
-  chain.backward[0] = [&, dec1, z, diff, copy_out, input_gradient, dz]() mutable {
-    copy_out->run(stream, *diff, buffers[1]);
-    expand_backward(dec1, z, data(buffers[0]), data(buffers[1]), data(t[0].dw), data(t[0].db));
-    input_gradient->forward(stream, data(buffers[1]), data(t[0].w), nullptr, dz.data());
-  };
+  auto dz = std::make_shared<std::vector<float>>(static_cast<size_t>(batch * kBottleneck));
+  chain.backward[0] = [&, diff, dz] { dec1->backward(stream, *diff, data(t[0].w), data(t[0].dw), data(t[0].db), dz->data()); };
   return chain;
 }
 
@@ -303,9 +281,11 @@ int run(int64_t batch, int calls) {
   dnnl::stream stream(engine);
   std::vector<Tensors> encoder_tensors(encoder.begin(), encoder.end()), decoder_tensors(decoder.begin(), decoder.end());
   std::vector<std::unique_ptr<ConvLayer>> encoder_layers, decoder_layers;
-  std::vector<dnnl::memory> encoder_buffers, decoder_buffers;
-  const FastChain fast_encoder = encoder_chain(engine, stream, batch, encoder_tensors, encoder_layers, encoder_buffers);
-  const FastChain fast_decoder = decoder_chain(engine, stream, batch, decoder_tensors, decoder_layers, decoder_buffers);
+  std::unique_ptr<WholeImageLayer> enc4;
+  std::unique_ptr<ExpandLayer> dec1;
+  dnnl::memory input, diff_logits;
+  const FastChain fast_encoder = encoder_chain(engine, stream, batch, encoder_tensors, encoder_layers, enc4, input);
+  const FastChain fast_decoder = decoder_chain(engine, stream, batch, decoder_tensors, decoder_layers, dec1, diff_logits);
 
   std::printf("| layer | shape | forward: fast | LibTorch | best | backward: fast | LibTorch | best |\n");
   std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");

@@ -27,40 +27,27 @@ std::vector<ConvGeometry> decoder_convolutions(int64_t batch, int64_t channels) 
   return layers;
 }
 
-// Note [Whole-image convolution]: enc4's 4×4 kernel covers its whole 4×4 input (stride 2, no
-// padding: one output pixel), so it is a Linear layer of the NCHW image read as [B, 64·4·4], with
-// the weights as LibTorch keeps them ([64, 64·4·4]): one GEMM each way, where oneDNN's
-// convolution primitives ran at 39–50 GFLOP/s.
-DenseShape whole_image_layer(int64_t batch) { return {batch, kBase * 4 * conv_vae::kKernel * conv_vae::kKernel, kBottleneck}; }
-
-DenseShape expand_layer(int64_t batch) { return {batch, kBottleneck, kHidden * kExpandPixels}; }
-
 EncoderPlan::EncoderPlan(const dnnl::engine& engine, int64_t batch, int64_t channels, int64_t latent, Use use)
     : batch_(batch),
       latent_(latent),
-      features_(static_cast<size_t>(batch * kBottleneck)),
-      diff_features_(features_.size()),
+      enc4_(engine, batch),
+      diff_features_(static_cast<size_t>(batch * kBottleneck)),
       hidden_(static_cast<size_t>(batch * kHidden)),
-      diff_hidden_(hidden_.size()),
-      whole_image_(engine, batch, kBottleneck, whole_image_layer(batch).in, true, true) {
+      diff_hidden_(hidden_.size()) {
   for (const ConvGeometry& g : encoder_convolutions(batch, channels)) {
     const bool first = convs_.empty();
     const Use layer_use = use == Use::kTraining && first ? Use::kTrainingFirstLayer : use;  // the data needs no gradient
     convs_.push_back(std::make_unique<ConvLayer>(engine, g, layer_use));
   }
   input_ = dnnl::memory(plain_desc({batch, channels, kCanvas, kCanvas}, Tag::nchw), engine, DNNL_MEMORY_NONE);
-  image_ = dnnl::memory(plain_desc({batch, kBase * 4, 4, 4}, Tag::nchw), engine);
-  diff_image_ = dnnl::memory(image_.get_desc(), engine);
 }
 
 void EncoderPlan::forward(dnnl::stream& stream, const float* x, const ConvVaeParams& params, float* mu, float* log_var) {
   input_.set_data_handle(const_cast<float*>(x));
   const dnnl::memory* h = &input_;
   for (size_t k = 0; k < convs_.size(); ++k) h = &convs_[k]->forward(stream, *h, params.enc[k].weight.value, params.enc[k].bias.value);
-  image_out_.run(stream, *h, image_);
-  whole_image_.forward(stream, static_cast<const float*>(image_.get_data_handle()), params.enc[3].weight.value, params.enc[3].bias.value,
-                       features_.data());
-  linear_forward({batch_, kBottleneck, kHidden}, features_.data(), params.fc1.weight.value, params.fc1.bias.value, hidden_.data());
+  const float* features = enc4_.forward(stream, *h, params.enc[3].weight.value, params.enc[3].bias.value);
+  linear_forward({batch_, kBottleneck, kHidden}, features, params.fc1.weight.value, params.fc1.bias.value, hidden_.data());
   linear_forward({batch_, kHidden, latent_}, hidden_.data(), params.fc_mu.weight.value, params.fc_mu.bias.value, mu);
   linear_forward({batch_, kHidden, latent_}, hidden_.data(), params.fc_log_var.weight.value, params.fc_log_var.bias.value, log_var);
 }
@@ -74,15 +61,11 @@ void EncoderPlan::backward(dnnl::stream& stream, const float* diff_mu, const flo
   linear_backward(head, hidden_.data(), diff_mu, params.fc_mu.weight.value, params.fc_mu.weight.grad, params.fc_mu.bias.grad,
                   diff_hidden_.data(), true);
   announce(params.fc_mu, ready);
-  linear_backward({batch_, kBottleneck, kHidden}, features_.data(), diff_hidden_.data(), params.fc1.weight.value, params.fc1.weight.grad,
+  linear_backward({batch_, kBottleneck, kHidden}, enc4_.output(), diff_hidden_.data(), params.fc1.weight.value, params.fc1.weight.grad,
                   params.fc1.bias.grad, diff_features_.data(), false);
   announce(params.fc1, ready);
-  mask_by_relu(batch_ * kBottleneck, features_.data(), diff_features_.data());
-  linear_backward(whole_image_layer(batch_), static_cast<const float*>(image_.get_data_handle()), diff_features_.data(),
-                  params.enc[3].weight.value, params.enc[3].weight.grad, params.enc[3].bias.grad,
-                  static_cast<float*>(diff_image_.get_data_handle()), false);
+  const dnnl::memory* d = &enc4_.backward(params.enc[3].weight.value, diff_features_.data(), params.enc[3].weight.grad, params.enc[3].bias.grad);
   announce(params.enc[3], ready);
-  const dnnl::memory* d = &diff_image_;
   for (size_t k = convs_.size(); k-- > 0;) {
     d = &convs_[k]->backward(stream, *d, params.enc[k].weight.grad, params.enc[k].bias.grad);
     announce(params.enc[k], ready);
@@ -95,10 +78,7 @@ DecoderPlan::DecoderPlan(const dnnl::engine& engine, int64_t batch, int64_t chan
       z_copy_(static_cast<size_t>(batch * latent)),
       bottleneck_(static_cast<size_t>(batch * kBottleneck)),
       diff_bottleneck_(bottleneck_.size()),
-      expand_input_gradient_(engine, batch, kBottleneck, expand_layer(batch).out, false, false) {
-  const auto expanded_desc = plain_desc({batch, kHidden, 4, 4}, Tag::nchw);
-  expanded_ = dnnl::memory(expanded_desc, engine);
-  diff_expanded_ = dnnl::memory(expanded_desc, engine);
+      dec1_(engine, batch) {
   for (const ConvGeometry& g : decoder_convolutions(batch, channels)) deconvs_.push_back(std::make_unique<ConvLayer>(engine, g, use));
   logits_ = dnnl::memory(plain_desc({batch, channels, kCanvas, kCanvas}, Tag::nchw), engine);
   diff_logits_ = dnnl::memory(logits_.get_desc(), engine);
@@ -107,9 +87,7 @@ DecoderPlan::DecoderPlan(const dnnl::engine& engine, int64_t batch, int64_t chan
 const float* DecoderPlan::forward(dnnl::stream& stream, const float* z, const ConvVaeParams& params) {
   std::copy(z, z + batch_ * latent_, z_copy_.begin());  // backward needs z after the caller's buffer changes
   linear_forward({batch_, latent_, kBottleneck}, z, params.fc2.weight.value, params.fc2.bias.value, bottleneck_.data());
-  expand_forward(expand_layer(batch_), bottleneck_.data(), params.dec[0].weight.value, params.dec[0].bias.value,
-                 static_cast<float*>(expanded_.get_data_handle()));
-  const dnnl::memory* h = &expanded_;
+  const dnnl::memory* h = &dec1_.forward(bottleneck_.data(), params.dec[0].weight.value, params.dec[0].bias.value);
   for (size_t k = 0; k < deconvs_.size(); ++k)
     h = &deconvs_[k]->forward(stream, *h, params.dec[k + 1].weight.value, params.dec[k + 1].bias.value);
   logits_out_.run(stream, *h, logits_);
@@ -122,11 +100,7 @@ void DecoderPlan::backward(dnnl::stream& stream, const ConvVaeParams& params, fl
     d = &deconvs_[k]->backward(stream, *d, params.dec[k + 1].weight.grad, params.dec[k + 1].bias.grad);
     announce(params.dec[k + 1], ready);
   }
-  diff_expanded_out_.run(stream, *d, diff_expanded_);
-  expand_backward(expand_layer(batch_), bottleneck_.data(), static_cast<const float*>(expanded_.get_data_handle()),
-                  static_cast<float*>(diff_expanded_.get_data_handle()), params.dec[0].weight.grad, params.dec[0].bias.grad);
-  expand_input_gradient_.forward(stream, static_cast<const float*>(diff_expanded_.get_data_handle()), params.dec[0].weight.value, nullptr,
-                                 diff_bottleneck_.data());
+  dec1_.backward(stream, *d, params.dec[0].weight.value, params.dec[0].weight.grad, params.dec[0].bias.grad, diff_bottleneck_.data());
   announce(params.dec[0], ready);
   linear_backward({batch_, latent_, kBottleneck}, z_copy_.data(), diff_bottleneck_.data(), params.fc2.weight.value, params.fc2.weight.grad,
                   params.fc2.bias.grad, diff_z, false);

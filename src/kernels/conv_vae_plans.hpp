@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "conv_layer.hpp"
+#include "dense_layers.hpp"
 #include "dense_ops.hpp"
 #include "vae/conv_vae_sizes.hpp"
 
@@ -37,12 +38,10 @@ using conv_vae::kBottleneck;
 using conv_vae::kCanvas;
 using conv_vae::kHidden;
 
-// The layers as the plans build them (and bench/layer_bench.cpp times them): the convolutions
-// enc1..enc3 and dec2..dec4, and the two layers that are GEMMs.
+// The convolutions enc1..enc3 and dec2..dec4 as the plans build them (and bench/layer_bench.cpp
+// times them); enc4 and dec1 are dense_layers.hpp's.
 std::vector<ConvGeometry> encoder_convolutions(int64_t batch, int64_t channels);
 std::vector<ConvGeometry> decoder_convolutions(int64_t batch, int64_t channels);
-DenseShape whole_image_layer(int64_t batch);  // enc4 (Note [Whole-image convolution])
-DenseShape expand_layer(int64_t batch);       // dec1 (expand_forward)
 
 class EncoderPlan {
  public:
@@ -56,12 +55,9 @@ class EncoderPlan {
  private:
   int64_t batch_, latent_;
   std::vector<std::unique_ptr<ConvLayer>> convs_;  // enc1..enc3
-  dnnl::memory input_;                              // x, wrapped
-  dnnl::memory image_, diff_image_;                 // enc3's output, NCHW [B, 64, 4, 4], and its gradient
-  std::vector<float> features_, diff_features_;     // enc4's output, [B, 64], and its gradient
-  std::vector<float> hidden_, diff_hidden_;
-  CopyOut image_out_;
-  Linear whole_image_;  // enc4's forward, bias and ReLU included
+  WholeImageLayer enc4_;
+  dnnl::memory input_;  // x, wrapped
+  std::vector<float> diff_features_, hidden_, diff_hidden_;
 };
 
 class DecoderPlan {
@@ -76,11 +72,10 @@ class DecoderPlan {
  private:
   int64_t batch_, latent_;
   std::vector<float> z_copy_, bottleneck_, diff_bottleneck_;
-  dnnl::memory expanded_, diff_expanded_;  // dec1's output and its gradient, [B, 128, 4, 4] NCHW
+  ExpandLayer dec1_;
   std::vector<std::unique_ptr<ConvLayer>> deconvs_;  // dec2..dec4
   dnnl::memory logits_, diff_logits_;  // NCHW
-  CopyOut logits_out_, diff_expanded_out_;
-  Linear expand_input_gradient_;  // dL/d(dec1's input) = dL/d(output)·Wᵀ
+  CopyOut logits_out_;
 };
 
 }  // namespace vae::fast
