@@ -19,7 +19,12 @@ source "$here/test_cluster.sh"
 trap 'stop_test_cluster "$work/cluster"; rm -rf "$work"' EXIT
 source "$here/../../launch/vae_env.sh"  # mpirun as root, for the mpirun launcher and the reference run
 
-fail() { echo "FAIL: $*"; for f in "$work"/job-*.out; do echo "--- $f"; tail -30 "$f"; done; exit 1; }
+fail() {
+  echo "FAIL: $*"
+  for f in "$work"/job-*.out; do echo "--- $f"; tail -30 "$f"; done
+  echo "--- Slurm's errors"; grep -h -i -E 'error|killing' "$work"/cluster/slurm*.log | tail -10
+  exit 1
+}
 
 start_test_cluster "$work/cluster" || exit $?
 "$vae_data" synth --out "$work/data.h5" --train 8000 --test 200 >/dev/null || fail "vae_data synth"
@@ -73,7 +78,10 @@ case $case_name in
     done
     scontrol show job "$job" | grep -q 'Restarts=1' || fail "the job was not requeued"
     requeued_s=$((SECONDS - signalled_at))
-    scontrol update jobid="$job" StartTime=now  # Slurm holds a requeued job ~2 minutes; the test does not wait
+    # Slurm holds a requeued job ~2 minutes; the test starts it after 2 s. Not at once: slurmd refuses
+    # a job started again in the second its last run ended ("Job credential revoked"); the job fails.
+    sleep 2
+    scontrol update jobid="$job" StartTime=now
     wait_for_end "$job" 180
     log=$work/job-$job.out
     stop=$(grep -o 'stopped on request at epoch [0-9]*, step [0-9]*' "$log") || fail "no stop line"
