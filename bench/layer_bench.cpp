@@ -10,7 +10,8 @@
 //             for each pass with the layouts it picks (blocked, or channels-last) and the data
 //             already in them, and the pass as one sgemm of its implicit GEMM (no im2col).
 // Prints a Markdown table of medians: milliseconds per call and GFLOP/s (2 × multiply-adds of the
-// layer's convolution; a backward does that twice, enc1's once).
+// layer's convolution; a backward does that twice, enc1's once). Under it, the least time that
+// arithmetic needs on this core: its multiply-adds inside the image at the FMA peak (fma_peak.cpp).
 //   build/bench/vae_layer_bench [--batch 64] [--calls 60]      (threads: VAE_BENCH_THREADS, default 1)
 #include <dnnl.hpp>
 #include <omp.h>
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "conv_vae_plans.hpp"
+#include "fma_peak.hpp"
 
 namespace vae::fast {
 namespace {
@@ -61,6 +63,19 @@ struct Layer {
     return 2.0 * static_cast<double>(g.batch * small_side * small_side * small_channels * large_channels * kernel * kernel);
   }
   double backward_flops() const { return forward_flops() * (first ? 1 : 2); }
+  // The share of those multiply-adds whose tap falls inside the image: the ones on the padding
+  // are zeros, and oneDNN skips them (so its GFLOP/s can read above the core's peak).
+  double inside_share() const {
+    const int64_t small_side = g.transposed ? g.in_size : g.out_size, large_side = g.transposed ? g.out_size : g.in_size;
+    int64_t inside = 0;
+    for (int64_t o = 0; o < small_side; ++o)
+      for (int64_t tap = 0; tap < kernel; ++tap) {
+        const int64_t at = o * g.stride - g.padding + tap;
+        inside += at >= 0 && at < large_side;
+      }
+    const double per_side = static_cast<double>(inside) / static_cast<double>(small_side * kernel);
+    return per_side * per_side;
+  }
   std::string shape() const {
     return std::to_string(g.in_channels) + " → " + std::to_string(g.out_channels) + ", " + std::to_string(g.in_size) + " → " +
            std::to_string(g.out_size);
@@ -269,6 +284,19 @@ std::string cell(double ms, double flops) {
   return text;
 }
 
+// What the core's vector units allow: the eight layers' multiply-adds inside the image at the
+// measured FMA peak, against the fast path's and the best layers' time.
+void print_floor(double nominal_flops, double inside_flops, double fast_ms, double best_ms) {
+  const double peak = vae::bench::fma_peak_gflops();
+  std::printf("\nMultiply-adds of the eight layers, forward and backward: %.3f GFLOP, %.3f GFLOP of them inside the image.\n",
+              nominal_flops / 1e9, inside_flops / 1e9);
+  if (peak <= 0) return;
+  const double floor_ms = inside_flops / (peak * 1e6);
+  std::printf("This core's FMA peak, one thread: %.0f GFLOP/s, so those take at least %.2f ms; the fast path's layers "
+              "run at %.0f%% of that pace (%.2f ms), the best at %.0f%% (%.2f ms).\n",
+              peak, floor_ms, 100 * floor_ms / fast_ms, fast_ms, 100 * floor_ms / best_ms, best_ms);
+}
+
 int run(int64_t batch, int calls) {
   const auto e = encoder_convolutions(batch, 1), d = decoder_convolutions(batch, 1);
   const std::vector<Layer> encoder{{"enc1", e[0], true},
@@ -290,6 +318,7 @@ int run(int64_t batch, int calls) {
   std::printf("| layer | shape | forward: fast | LibTorch | best | backward: fast | LibTorch | best |\n");
   std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
   Times fast_total, torch_total, best_total;
+  double nominal_flops = 0, inside_flops = 0;
   const auto report = [&](const std::vector<Layer>& layers, std::vector<Tensors>& tensors, const FastChain& chain) {
     for (size_t k = 0; k < layers.size(); ++k) {
       const Layer& l = layers[k];
@@ -303,6 +332,9 @@ int run(int64_t batch, int calls) {
       add(fast_total, fast);
       add(torch_total, torch);
       add(best_total, best);
+      const double flops = l.forward_flops() + l.backward_flops();
+      nominal_flops += flops;
+      inside_flops += flops * l.inside_share();
       std::printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", l.name.c_str(), l.shape().c_str(), cell(fast.forward, l.forward_flops()).c_str(),
                   cell(torch.forward, l.forward_flops()).c_str(), cell(best.forward, l.forward_flops()).c_str(),
                   cell(fast.backward, l.backward_flops()).c_str(), cell(torch.backward, l.backward_flops()).c_str(),
@@ -314,6 +346,7 @@ int run(int64_t batch, int calls) {
   report(decoder, decoder_tensors, fast_decoder);
   std::printf("| all eight | | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms |\n", fast_total.forward, torch_total.forward,
               best_total.forward, fast_total.backward, torch_total.backward, best_total.backward);
+  print_floor(nominal_flops, inside_flops, fast_total.forward + fast_total.backward, best_total.forward + best_total.backward);
   return 0;
 }
 
