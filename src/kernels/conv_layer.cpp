@@ -1,12 +1,10 @@
 #include "conv_layer.hpp"
 
 #include <algorithm>
-#include <stdexcept>
-#include <string>
 #include <vector>
 
+#include "channel_passes.hpp"
 #include "dense_ops.hpp"
-#include "vae/simd_clones.hpp"
 
 namespace vae::fast {
 namespace {
@@ -105,9 +103,10 @@ Primitives make_primitives(const dnnl::engine& engine, const ConvGeometry& g, Us
   }
   if (use == Use::kInference) return p;
 
+  // Without the bias: oneDNN 2.6 sums its gradient in plain SSE or scalar loops (0.3 ms a step);
+  // backward() sums it in the pass that applies the ReLU's mask (channel_passes.hpp).
   const typename Ops::BackwardWeights::primitive_desc backward_weights(
-      {Ops::kAlgorithm, any_desc(src), any_desc(weights), bias_desc, any_desc(dst), strides, padding, padding}, user_scratchpad(), engine,
-      forward);
+      {Ops::kAlgorithm, any_desc(src), any_desc(weights), any_desc(dst), strides, padding, padding}, user_scratchpad(), engine, forward);
   p.backward_weights = typename Ops::BackwardWeights(backward_weights);
   p.weights_src = backward_weights.src_desc();
   p.weights_diff_dst = backward_weights.diff_dst_desc();
@@ -127,51 +126,6 @@ Primitives make_primitives(const dnnl::engine& engine, const ConvGeometry& g, Us
   p.diff_src = backward_data.diff_src_desc();
   p.scratchpad_bytes = std::max(p.scratchpad_bytes, backward_data.scratchpad_desc().get_size());
   return p;
-}
-
-// The tiles of add_bias_and_relu: `tiles` runs of pixels × kBlock values (channel fastest, as in
-// oneDNN's nChw16c; kBlock 1 is NCHW), tile t holding the channels from t·kBlock of its image.
-template <int64_t kBlock>
-inline void add_bias_and_relu_tiles(int64_t tiles, int64_t blocks, int64_t pixels, float* __restrict x, const float* __restrict bias,
-                                    bool relu) {
-  for (int64_t t = 0; t < tiles; ++t) {
-    float* tile = x + t * pixels * kBlock;
-    const float* tile_bias = bias + (t % blocks) * kBlock;
-    for (int64_t p = 0; p < pixels; ++p)
-      for (int64_t c = 0; c < kBlock; ++c) {
-        const float v = tile[p * kBlock + c] + tile_bias[c];
-        tile[p * kBlock + c] = relu ? std::max(v, 0.f) : v;
-      }
-  }
-}
-
-VAE_SIMD_CLONES void add_bias_and_relu_blocks(int64_t block, int64_t tiles, int64_t blocks, int64_t pixels, float* x, const float* bias,
-                                              bool relu) {
-  switch (block) {
-    case 16: return add_bias_and_relu_tiles<16>(tiles, blocks, pixels, x, bias, relu);
-    case 8: return add_bias_and_relu_tiles<8>(tiles, blocks, pixels, x, bias, relu);
-    case 1: return add_bias_and_relu_tiles<1>(tiles, blocks, pixels, x, bias, relu);
-    default: throw std::logic_error("add_bias_and_relu: channel blocks of " + std::to_string(block));
-  }
-}
-
-// Adds each channel's bias to an [N, C, H, W] image held plain (NCHW) or in channel blocks
-// (oneDNN's nChw8c/nChw16c), then applies the ReLU when asked. `padded_bias` is scratch of the
-// blocked channel count: the channels that pad the last block stay zero.
-void add_bias_and_relu(const dnnl::memory& image, const float* bias, bool relu, std::vector<float>& padded_bias) {
-  const dnnl_memory_desc_t& d = image.get_desc().data;
-  const auto& blocking = d.format_desc.blocking;
-  const bool channel_blocks = blocking.inner_nblks == 1 && blocking.inner_idxs[0] == 1;
-  const int64_t block = channel_blocks ? blocking.inner_blks[0] : 1;
-  const int64_t images = d.dims[0], channels = d.dims[1], pixels = d.dims[2] * d.dims[3];
-  const int64_t blocks = (channels + block - 1) / block;
-  if (d.format_kind != dnnl_blocked || (blocking.inner_nblks > 1 || (blocking.inner_nblks == 1 && !channel_blocks)) ||
-      blocking.strides[3] != block || blocking.strides[2] != d.dims[3] * block || blocking.strides[1] != pixels * block ||
-      blocking.strides[0] != blocks * pixels * block)
-    throw std::logic_error("add_bias_and_relu: an unexpected oneDNN layout");
-  padded_bias.assign(static_cast<size_t>(blocks * block), 0.f);
-  std::copy(bias, bias + channels, padded_bias.begin());
-  add_bias_and_relu_blocks(block, images * blocks, blocks, pixels, static_cast<float*>(image.get_data_handle()), padded_bias.data(), relu);
 }
 
 // The scatter half of Note [Few output channels]: columns [B·H·W, C·k·k] (one row per input
@@ -195,13 +149,6 @@ void col2im(const ConvGeometry& g, const float* columns, float* y) {
           }
         }
       }
-}
-
-// mask_by_relu (dense_ops.hpp) over two buffers in the same layout (the padding of blocked
-// layouts is zero in both).
-void mask_by_relu(const dnnl::memory& output, const dnnl::memory& diff) {
-  fast::mask_by_relu(static_cast<int64_t>(output.get_desc().get_size() / sizeof(float)), static_cast<const float*>(output.get_data_handle()),
-                     static_cast<float*>(diff.get_data_handle()));
 }
 
 }  // namespace
@@ -230,7 +177,6 @@ ConvLayer::ConvLayer(const dnnl::engine& engine, const ConvGeometry& geometry, U
   weights_for_forward_ = Relayout(p.weights);
   if (use == Use::kInference) return;
   user_diff_weights_ = dnnl::memory(torch_weights, engine, DNNL_MEMORY_NONE);
-  user_diff_bias_ = dnnl::memory(torch_bias, engine, DNNL_MEMORY_NONE);
   diff_weights_ = dnnl::memory(p.diff_weights, engine);
   diff_dst_for_mask_ = Relayout(p.dst);
   diff_dst_for_weights_ = Relayout(p.weights_diff_dst);
@@ -261,7 +207,7 @@ const dnnl::memory& ConvLayer::forward(dnnl::stream& stream, const dnnl::memory&
     forward_.execute(stream, {{DNNL_ARG_DIFF_DST, src_seen_},
                               {DNNL_ARG_WEIGHTS, weights_for_forward_.view(stream, user_forward_weights_)}, {DNNL_ARG_DIFF_SRC, dst_}, {DNNL_ARG_SCRATCHPAD, scratchpad_}});
     stream.wait();
-    add_bias_and_relu(dst_, bias, geometry_.relu, padded_bias_);
+    add_bias_and_relu(dst_, bias, geometry_.relu, channel_scratch_);
   } else {
     forward_.execute(stream, {{DNNL_ARG_SRC, src_seen_},
                               {DNNL_ARG_WEIGHTS, weights_for_forward_.view(stream, user_forward_weights_)},
@@ -278,17 +224,17 @@ const dnnl::memory& ConvLayer::backward(dnnl::stream& stream, const dnnl::memory
     // The mask writes in place: into the Relayout's buffer, or into the caller's gradient, which
     // is spent once this layer has read it.
     diff = &diff_dst_for_mask_.view(stream, diff_dst);
-    mask_by_relu(dst_, *diff);
+    mask_by_relu_and_channel_sums(dst_, *diff, diff_bias, channel_scratch_);
+  } else {
+    channel_sums(*diff, diff_bias, channel_scratch_);
   }
   user_diff_weights_.set_data_handle(diff_weights);
-  user_diff_bias_.set_data_handle(diff_bias);
   const bool weights_in_torch_layout = diff_weights_.get_desc() == user_diff_weights_.get_desc();
   // The input as the forward saw it, or as given when that is the layout backward-weights wants.
   const dnnl::memory& src = src_.get_desc() == src_for_weights_.wanted() ? src_ : src_seen_;
   backward_weights_.execute(stream, {{DNNL_ARG_SRC, src_for_weights_.view(stream, src)},
                                      {DNNL_ARG_DIFF_DST, diff_dst_for_weights_.view(stream, *diff)},
                                      {DNNL_ARG_DIFF_WEIGHTS, weights_in_torch_layout ? user_diff_weights_ : diff_weights_},
-                                     {DNNL_ARG_DIFF_BIAS, user_diff_bias_},
                                      {DNNL_ARG_SCRATCHPAD, scratchpad_}});
   if (!weights_in_torch_layout) diff_weights_out_.run(stream, diff_weights_, user_diff_weights_);
   if (use_ == Use::kTrainingFirstLayer) return diff_src_;

@@ -46,8 +46,8 @@ class ConvLayer {
   Use use_;
   dnnl::primitive forward_, backward_data_, backward_weights_;
   // The parameters' memory in LibTorch's layout, described as each primitive reads it.
-  dnnl::memory user_weights_, user_forward_weights_, user_bias_, user_diff_weights_, user_diff_bias_;
-  std::vector<float> padded_bias_;  // transposed layers: the bias, padded to whole channel blocks
+  dnnl::memory user_weights_, user_forward_weights_, user_bias_, user_diff_weights_;
+  std::vector<float> channel_scratch_;  // a value per channel of whole blocks, for channel_passes.hpp
   std::vector<float> columns_;      // a forward by GEMM: its product before col2im (Note [Few output channels])
   dnnl::memory dst_, diff_dst_, diff_src_, diff_weights_, scratchpad_;
   dnnl::memory src_, src_seen_;  // forward's input as given and as it read it, for backward-weights

@@ -1,0 +1,115 @@
+#include "channel_passes.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "vae/simd_clones.hpp"
+
+namespace vae::fast {
+namespace {
+
+// An image as `tiles` runs of `pixels` × `block` values (channel fastest, as in nChw16c; block 1
+// is NCHW), tile t holding the channels from (t % blocks)·block of image t / blocks.
+struct ChannelTiles {
+  int64_t block, tiles, blocks, pixels, channels;
+};
+
+ChannelTiles channel_tiles(const dnnl::memory::desc& desc) {
+  const dnnl_memory_desc_t& d = desc.data;
+  const auto& blocking = d.format_desc.blocking;
+  const bool channel_blocks = blocking.inner_nblks == 1 && blocking.inner_idxs[0] == 1;
+  const int64_t block = channel_blocks ? blocking.inner_blks[0] : 1;
+  const int64_t images = d.dims[0], channels = d.dims[1], pixels = d.dims[2] * d.dims[3];
+  const int64_t blocks = (channels + block - 1) / block;
+  if (d.ndims != 4 || d.format_kind != dnnl_blocked || (blocking.inner_nblks > 1 || (blocking.inner_nblks == 1 && !channel_blocks)) ||
+      blocking.strides[3] != block || blocking.strides[2] != d.dims[3] * block || blocking.strides[1] != pixels * block ||
+      blocking.strides[0] != blocks * pixels * block)
+    throw std::logic_error("channel passes: an unexpected oneDNN layout");
+  return {block, images * blocks, blocks, pixels, channels};
+}
+
+template <int64_t kBlock>
+inline void add_bias_and_relu_tiles(const ChannelTiles& s, float* __restrict x, const float* __restrict bias, bool relu) {
+  for (int64_t t = 0; t < s.tiles; ++t) {
+    float* tile = x + t * s.pixels * kBlock;
+    const float* tile_bias = bias + (t % s.blocks) * kBlock;
+    for (int64_t p = 0; p < s.pixels; ++p)
+      for (int64_t c = 0; c < kBlock; ++c) {
+        const float v = tile[p * kBlock + c] + tile_bias[c];
+        tile[p * kBlock + c] = relu ? std::max(v, 0.f) : v;
+      }
+  }
+}
+
+VAE_SIMD_CLONES void add_bias_and_relu_blocks(const ChannelTiles& s, float* x, const float* bias, bool relu) {
+  switch (s.block) {
+    case 16: return add_bias_and_relu_tiles<16>(s, x, bias, relu);
+    case 8: return add_bias_and_relu_tiles<8>(s, x, bias, relu);
+    case 1: return add_bias_and_relu_tiles<1>(s, x, bias, relu);
+    default: throw std::logic_error("add_bias_and_relu: channel blocks of " + std::to_string(s.block));
+  }
+}
+
+// Each tile's sums in kRuns running partial sums, so that consecutive pixels' adds overlap; with
+// `output`, each value is masked by the ReLU first and written back.
+constexpr int64_t kRuns = 4;
+
+template <int64_t kBlock, bool kMask>
+inline void channel_sum_tiles(const ChannelTiles& s, const float* __restrict output, float* __restrict diff, float* __restrict block_sums) {
+  std::fill(block_sums, block_sums + s.blocks * kBlock, 0.f);
+  for (int64_t t = 0; t < s.tiles; ++t) {
+    float* tile = diff + t * s.pixels * kBlock;
+    const float* tile_output = kMask ? output + t * s.pixels * kBlock : nullptr;
+    const auto take = [&](int64_t i) {
+      if constexpr (kMask) tile[i] = tile_output[i] > 0.f ? tile[i] : 0.f;
+      return tile[i];
+    };
+    float partial[kRuns][kBlock] = {};
+    int64_t p = 0;
+    for (; p + kRuns <= s.pixels; p += kRuns)
+      for (int64_t run = 0; run < kRuns; ++run)
+        for (int64_t c = 0; c < kBlock; ++c) partial[run][c] += take((p + run) * kBlock + c);
+    for (; p < s.pixels; ++p)
+      for (int64_t c = 0; c < kBlock; ++c) partial[0][c] += take(p * kBlock + c);
+    float* sums = block_sums + (t % s.blocks) * kBlock;
+    for (int64_t c = 0; c < kBlock; ++c) sums[c] += (partial[0][c] + partial[1][c]) + (partial[2][c] + partial[3][c]);
+  }
+}
+
+template <bool kMask>
+VAE_SIMD_CLONES void channel_sum_blocks(const ChannelTiles& s, const float* output, float* diff, float* block_sums) {
+  switch (s.block) {
+    case 16: return channel_sum_tiles<16, kMask>(s, output, diff, block_sums);
+    case 8: return channel_sum_tiles<8, kMask>(s, output, diff, block_sums);
+    case 1: return channel_sum_tiles<1, kMask>(s, output, diff, block_sums);
+    default: throw std::logic_error("channel sums: channel blocks of " + std::to_string(s.block));
+  }
+}
+
+template <bool kMask>
+void channel_sums(const dnnl::memory* output, const dnnl::memory& diff, float* sums, std::vector<float>& scratch) {
+  const ChannelTiles s = channel_tiles(diff.get_desc());
+  if (output && output->get_desc() != diff.get_desc()) throw std::logic_error("mask_by_relu_and_channel_sums: two layouts");
+  scratch.resize(static_cast<size_t>(s.blocks * s.block));
+  channel_sum_blocks<kMask>(s, output ? static_cast<const float*>(output->get_data_handle()) : nullptr, static_cast<float*>(diff.get_data_handle()),
+                            scratch.data());
+  std::copy(scratch.begin(), scratch.begin() + s.channels, sums);
+}
+
+}  // namespace
+
+void add_bias_and_relu(const dnnl::memory& image, const float* bias, bool relu, std::vector<float>& scratch) {
+  const ChannelTiles s = channel_tiles(image.get_desc());
+  scratch.assign(static_cast<size_t>(s.blocks * s.block), 0.f);  // the channels that pad the last block stay zero
+  std::copy(bias, bias + s.channels, scratch.begin());
+  add_bias_and_relu_blocks(s, static_cast<float*>(image.get_data_handle()), scratch.data(), relu);
+}
+
+void channel_sums(const dnnl::memory& diff, float* sums, std::vector<float>& scratch) { channel_sums<false>(nullptr, diff, sums, scratch); }
+
+void mask_by_relu_and_channel_sums(const dnnl::memory& output, const dnnl::memory& diff, float* sums, std::vector<float>& scratch) {
+  channel_sums<true>(&output, diff, sums, scratch);
+}
+
+}  // namespace vae::fast
