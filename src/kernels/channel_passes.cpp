@@ -73,7 +73,8 @@ inline void channel_sum_tiles(const ChannelTiles& s, const float* __restrict out
     for (; p < s.pixels; ++p)
       for (int64_t c = 0; c < kBlock; ++c) partial[0][c] += take(p * kBlock + c);
     float* sums = block_sums + (t % s.blocks) * kBlock;
-    for (int64_t c = 0; c < kBlock; ++c) sums[c] += (partial[0][c] + partial[1][c]) + (partial[2][c] + partial[3][c]);
+    for (int64_t run = 0; run < kRuns; ++run)
+      for (int64_t c = 0; c < kBlock; ++c) sums[c] += partial[run][c];
   }
 }
 
