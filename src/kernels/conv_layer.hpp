@@ -49,7 +49,7 @@ class ConvLayer {
   dnnl::memory user_weights_, user_forward_weights_, user_bias_, user_diff_weights_;
   std::vector<float> channel_scratch_;  // a value per channel of whole blocks, for channel_passes.hpp
   std::vector<float> columns_;      // a forward by GEMM: its product before col2im (Note [Few output channels])
-  dnnl::memory dst_, diff_dst_, diff_src_, diff_weights_, scratchpad_;
+  dnnl::memory dst_, diff_src_, diff_weights_, scratchpad_;
   dnnl::memory src_, src_seen_;  // forward's input as given and as it read it, for backward-weights
   Relayout src_for_forward_, weights_for_forward_, weights_for_backward_, diff_dst_for_mask_, diff_dst_for_data_,
       diff_dst_for_weights_, src_for_weights_;
