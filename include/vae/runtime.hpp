@@ -7,7 +7,7 @@
 //
 // No collective waits forever: each one polls, warns when it has waited half its timeout, and
 // ends the job when it has waited the whole of it, naming the ranks (and their hosts) it has not
-// heard from (Note [Naming a lost peer] in src/dist/liveness.hpp).
+// heard from (Note [Naming a lost peer] in src/comm/liveness.hpp).
 #include <cstdint>
 #include <functional>
 #include <memory>

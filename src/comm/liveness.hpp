@@ -1,5 +1,5 @@
 #pragma once
-// Private to src/dist. Note [Naming a lost peer]: a collective that waits too long cannot say
+// Private to src/comm. Note [Naming a lost peer]: a collective that waits too long cannot say
 // which rank it is waiting for. So while a rank waits past the stall warning it sends a one-byte
 // pulse to every other rank, about once a second, on a communicator of its own, and listens for
 // theirs. The ranks stuck in the same collective pulse too; the ones it has not heard from since

@@ -1,5 +1,5 @@
 #pragma once
-// Private to src/dist: the one checker for MPI calls. The message names host, rank, file:line
+// Private to src/comm: the one checker for MPI calls. The message names host, rank, file:line
 // and MPI's own error text.
 #include <mpi.h>
 
