@@ -8,6 +8,7 @@ packages=(
   libtorch-dev libopenblas0-openmp          # without OpenBLAS, LibTorch falls back to a BLAS 8x slower
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
+  hdf5-plugin-lzf liblzf1 hdf5-filter-plugin  # HDF5 filters h5py users choose: LZF (its plugin needs liblzf, h5_handle.cpp); LZ4, BZip2, Bitshuffle
   libcli11-dev libgif-dev libpng-dev libplplot-dev
   plplot-driver-cairo                       # PLplot's in-memory cairo device draws loss.png
   nlohmann-json3-dev libxxhash-dev

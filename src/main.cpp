@@ -1,11 +1,12 @@
-// vae_dist: configuration → build → loop. Every rank runs this; rank 0 alone prints and writes.
+// vae_dist-core, the trainer that vae_dist (start.cpp) becomes: configuration → build → loop.
+// Every rank runs this; rank 0 alone prints and writes.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
 #include "vae/cli.hpp"
 #include "vae/error.hpp"
 #include "vae/evaluate_command.hpp"
-#include "vae/openmp_wait.hpp"
 #include "vae/runtime.hpp"
 #include "vae/stop_signal.hpp"
 #include "vae/trainer.hpp"
@@ -14,6 +15,7 @@ namespace {
 
 int run(vae::Runtime& runtime, int argc, char** argv) {
   const vae::Command command = vae::parse_command_line(argc, argv, runtime.is_root());
+  if (command.kind != vae::Command::Kind::kTrain) vae::restore_default_stop_handlers();  // nothing to checkpoint
   switch (command.kind) {
     case vae::Command::Kind::kExit: return command.exit_code;
     case vae::Command::Kind::kTrain:
@@ -29,19 +31,22 @@ int run(vae::Runtime& runtime, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  vae::ensure_openmp_wait_policy(argv);  // Note [Passive OpenMP wait]
+  // A file-size limit (`ulimit -f`) would kill rank 0 by SIGXFSZ in the middle of a write; ignored,
+  // the write fails with EFBIG and the user gets the line naming the file.
+  std::signal(SIGXFSZ, SIG_IGN);
+  vae::install_stop_handlers();  // started by vae_dist (start.cpp), a stop sent while this program loaded is pending until here
   vae::Runtime runtime(&argc, &argv);
   try {
     return run(runtime, argc, argv);
   } catch (const vae::CollectiveError& error) {
     // Every rank failed together: one message, a clean exit everywhere.
     if (runtime.is_root()) std::fprintf(stderr, "vae_dist: error: %s\n", error.what());
-    return 1;
+    return vae::kExitError;
   } catch (const std::exception& error) {
     // Only this rank knows: say which one, and take the others down rather than let them wait.
     std::fprintf(stderr, "vae_dist: error on %s rank %d: %s\n", runtime.host().c_str(), runtime.rank(), error.what());
     std::fflush(stderr);
-    if (runtime.world_size() > 1) runtime.abort(1);
-    return 1;
+    if (runtime.world_size() > 1) runtime.abort(vae::kExitError);
+    return vae::kExitError;
   }
 }

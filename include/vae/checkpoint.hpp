@@ -93,6 +93,11 @@ std::string checkpoint_path(const std::string& run_dir, int epoch);
 CheckpointPosition checkpoint_position(const std::string& path);
 // The run's checkpoints, newest first.
 std::vector<std::string> list_checkpoints(const std::string& run_dir);
+// A damaged checkpoint found by `--resume auto` is renamed with this suffix: kept for a look (it
+// may be recoverable), never read again, never deleted by vae_dist.
+inline constexpr const char* kDamagedSuffix = ".damaged";
+// How many of the run's checkpoints have been set aside as damaged.
+size_t damaged_checkpoints(const std::string& run_dir);
 // Deletes all but the newest `keep` checkpoints.
 void prune_checkpoints(const std::string& run_dir, int keep);
 

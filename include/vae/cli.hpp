@@ -10,7 +10,7 @@ namespace vae {
 struct Command {
   enum class Kind { kTrain, kEvaluate, kSample, kExit };
   Kind kind = Kind::kTrain;
-  int exit_code = 0;  // for kExit: --help (0) or a bad flag (non-zero)
+  int exit_code = 0;  // for kExit: --help (0) or a bad flag (kExitBadFlags)
   TrainConfig train;
   EvaluateConfig evaluate;
   SampleConfig sample;

@@ -22,6 +22,11 @@ class CollectiveError : public UserError {
   using UserError::UserError;
 };
 
+// Exit statuses (the README's table; a stop on request is kExitStoppedResumable, stop_signal.hpp).
+inline constexpr int kExitError = 1;              // bad input, a failed write, a rank that failed on its own
+inline constexpr int kExitBadFlags = 2;           // the command line (CLI11 prints what is wrong)
+inline constexpr int kExitCollectiveTimeout = 3;  // a collective waited --collective-timeout: the job is aborted
+
 // Throws UserError(message) unless `condition` holds.
 void require(bool condition, const std::string& message);
 

@@ -11,9 +11,21 @@
 
 namespace vae {
 
-// The checkpoint to resume from: the path given, or for "auto" the newest one in the run folder
-// that verifies (each damaged one it skips is reported); "" for a fresh start.
-std::string choose_checkpoint(const TrainConfig& config, const std::string& run_dir);
+// Where a run starts: the checkpoint it resumes from, or the beginning with the settings of the
+// run folder's config.json, or the beginning with the flags alone.
+struct ResumeSource {
+  std::string checkpoint;     // "" for the beginning
+  std::string stored_config;  // with no checkpoint: the folder's config.json, whose settings the run keeps
+};
+
+// The path given; or for `--resume auto` (README: what --resume auto does with a run folder):
+// - the newest checkpoint in the run folder that verifies (each damaged one it skips is reported);
+// - none verifies but some are damaged: refused, the damaged ones renamed *.damaged and kept;
+// - no checkpoint, but the folder's config.json: the beginning, with that file's settings;
+// - no checkpoint and no config.json, but a metrics.jsonl: refused (a run whose settings are lost);
+// - an empty or new folder: the beginning.
+// Rank 0 only. Throws UserError naming the folder and what would proceed.
+ResumeSource choose_resume_source(const TrainConfig& config, const std::string& run_dir);
 
 // Throws UserError unless `state` (read from `path`) has this run's model shape and data.
 void check_resumable(const std::string& path, const CheckpointState& state, const ModelSpec& spec, const TrainingData& data);

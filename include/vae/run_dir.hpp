@@ -14,9 +14,10 @@ inline constexpr const char* kRunsRoot = "runs";
 // newest folder in runs/; else a new runs/<YYYYmmdd-HHMMSS>. Call on rank 0 only (then broadcast: the clocks of ranks differ).
 std::string choose_run_dir(const TrainConfig& config);
 
-// Rank 0 only. Creates the folder and its subfolders. A folder that already holds a run
-// (checkpoints or metrics) is refused unless `resuming`, or cleared of that run's files with
-// `force`. Throws UserError naming the folder and the flags that would proceed.
+// Rank 0 only. Creates the folder and its subfolders, and deletes the temporary files a killed
+// writer left there. A folder that already holds a run (checkpoints, metrics or config.json) is
+// refused unless `resuming`, or cleared of that run's files with `force` (checkpoints set aside as
+// damaged stay). Throws UserError naming the folder and the flags that would proceed.
 void claim_run_dir(const std::string& dir, bool resuming, bool force);
 
 // "epoch_0007.png": the name of an epoch's file in checkpoints/, samples/, reconstructions/.

@@ -12,7 +12,8 @@ enum class TrainingOutcome {
 };
 
 // Runs `vae_dist train` as the flags describe (on --resume, settings not given as flags come from
-// the checkpoint). Collective: every rank calls it. Installs the stop-signal handlers.
+// the checkpoint). Collective: every rank calls it. A stop is read from requested_stop_signal(),
+// so the caller installs the handlers (stop_signal.hpp).
 TrainingOutcome run_training(const Runtime& runtime, const TrainConfig& flags);
 
 }  // namespace vae

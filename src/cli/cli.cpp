@@ -1,12 +1,15 @@
 #include "vae/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <map>
 #include <sstream>
+
+#include "vae/error.hpp"
 
 namespace vae {
 namespace {
@@ -27,6 +30,26 @@ CLI::Validator count_flag(const Int&) {
         return "";
       },
       "");
+}
+
+// --seed: any whole number from 0 (CLI11 alone would wrap -1 to 2^64 − 1).
+CLI::Validator seed_flag() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        errno = 0;
+        std::strtoull(text.c_str(), &end, 10);
+        if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0])) || *end != '\0' || errno != 0)
+          return "must be a whole number from 0 to 18446744073709551615 (got " + text + ")";
+        return "";
+      },
+      "");
+}
+
+// A file or folder name: an empty one (`--data ""`, an unset variable in a script) would
+// otherwise mean "the default".
+CLI::Validator path_flag() {
+  return CLI::Validator([](std::string& text) -> std::string { return text.empty() ? "must name a file or folder (got an empty string)" : ""; }, "");
 }
 
 enum class Zero { kAllowed, kRefused };
@@ -65,7 +88,7 @@ void add_kernels_flag(CLI::App& app, Kernels& kernels) {
 }
 
 void add_training_flags(CLI::App& app, TrainConfig& c) {
-  app.add_option("--data", c.data_path, "HDF5 dataset (default: Fashion-MNIST, converted on first use to $VAE_DIST_DATA or ~/.cache/vae_dist/fashion-mnist.h5)");
+  app.add_option("--data", c.data_path, "HDF5 dataset (default: Fashion-MNIST, converted on first use to $VAE_DIST_DATA or ~/.cache/vae_dist/fashion-mnist.h5)")->check(path_flag());
   add_dataset_key_flags(app, c.data_keys.train, c.data_keys.test);
   app.add_option_function<std::string>("--layout", [&c](const std::string& flag) { c.data_keys.layout = layout_from_flag(flag); },
                                        kLayoutHelp)
@@ -74,7 +97,7 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_option_function<double>("--test-fraction", [&c](double fraction) { c.data_keys.test_every = test_every_from_fraction(fraction); },
                                   kTestFractionHelp)
       ->check(real_flag(Zero::kRefused, 0.5));
-  app.add_option("--out", c.out_dir, "run folder for checkpoints, metrics and pictures (default: runs/<date>-<time>)");
+  app.add_option("--out", c.out_dir, "run folder for checkpoints, metrics and pictures (default: runs/<date>-<time>)")->check(path_flag());
   app.add_option("--model", c.model, "conv (the seed's ConvVAE, 32×32 canvas) or mlp (the fully-connected VAE)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, ModelKind>{{"conv", ModelKind::kConv}, {"mlp", ModelKind::kMlp}}))
       ->option_text("conv|mlp (default: conv)");
@@ -91,7 +114,7 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
                "on --resume from an epoch-end checkpoint, accept a global batch other than the checkpoint's (the sample order changes)");
   app.add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(real_flag(Zero::kRefused));
   app.add_option("--beta", c.beta, "weight of the KL term (β-VAE); 1 is the ELBO")->capture_default_str()->check(real_flag(Zero::kAllowed));
-  app.add_option("--seed", c.seed, "seeds the weights, the shuffles and the noise")->capture_default_str();
+  app.add_option("--seed", c.seed, "seeds the weights, the shuffles and the noise")->capture_default_str()->check(seed_flag());
   app.add_option("--threads", c.threads, "intra-op threads per rank (default: the node's cores divided among its ranks, at least 1)")
       ->check(count_flag(c.threads));
   add_kernels_flag(app, c.kernels);
@@ -109,13 +132,18 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_flag_callback("--no-overlap", [&c] { c.overlap = Overlap::kOff; },
                         "one fused all-reduce after backward instead of buckets overlapped with it");
   app.add_option("--max-steps", c.max_steps, "stop each epoch after this many steps (for quick checks)")->check(count_flag(c.max_steps));
-  app.add_option("--collective-timeout", c.collective_timeout_s, "seconds any collective (a gradient all-reduce, a step's stop vote) may wait before the job is aborted, naming the ranks it has not heard from")
+  app.add_option("--collective-timeout", c.collective_timeout_s,
+                 "seconds any collective (a start-up check, a gradient all-reduce, a step's stop vote) may wait before the job is aborted, "
+                 "naming the ranks it has not heard from; at least 1")
       ->capture_default_str()
-      ->check(real_flag(Zero::kRefused));
+      ->check(CLI::Validator([](std::string& text) -> std::string {
+        const double seconds = std::strtod(text.c_str(), nullptr);
+        return std::isfinite(seconds) && seconds >= 1 ? "" : "must be at least 1 second: shorter waits end healthy jobs while ranks start (got " + text + ")";
+      }, "") & real_flag(Zero::kRefused));
   app.add_flag("--force", c.force, "start over in an output folder that holds another run (deletes that run's files)");
   app.add_option("--resume", c.resume,
                  "continue from a checkpoint: a path, or `auto` for the newest valid one in --out (the newest run when --out is not given; "
-                 "starts fresh when there is none)");
+                 "starts fresh when there is none)")->check(path_flag());
   app.add_option("--checkpoint-every", c.checkpoint_every, "epochs between checkpoints (one is always written at the end)")
       ->capture_default_str()
       ->check(count_flag(c.checkpoint_every));
@@ -129,16 +157,16 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--iw-samples", c.iw_samples, "importance samples K per image")->capture_default_str()->check(count_flag(c.iw_samples));
   app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses, spread evenly over the test split")->capture_default_str()->check(count_flag(c.iw_subset));
   app.add_option("--results", c.results_path,
-                 "append one JSON line of this run's timings to FILE at the end (scaling studies; format in bench/README.md)");
+                 "append one JSON line of this run's timings to FILE at the end (scaling studies; format in bench/README.md)")->check(path_flag());
   app.add_option("--gif-delay", c.gif_delay_cs, "delay between GIF frames, in 1/100 s")->capture_default_str()->check(CLI::Range(1, 65535));
 }
 
 void add_evaluate_flags(CLI::App& app, EvaluateConfig& c) {
-  app.add_option("--checkpoint", c.checkpoint, "checkpoint file (runs/<name>/checkpoints/epoch_NNNN.pt)")->required();
-  app.add_option("--data", c.data_path, "HDF5 dataset (default: the one the checkpoint was trained on)");
+  app.add_option("--checkpoint", c.checkpoint, "checkpoint file (runs/<name>/checkpoints/epoch_NNNN.pt)")->required()->check(path_flag());
+  app.add_option("--data", c.data_path, "HDF5 dataset (default: the one the checkpoint was trained on)")->check(path_flag());
   add_dataset_key_flags(app, c.train_key, c.test_key);
   app.add_option("--layout", c.layout, kLayoutHelp)->check(CLI::IsMember(layout_flags()));
-  app.add_option("--out", c.out_dir, "folder for the grids (default: <run>/evaluation)");
+  app.add_option("--out", c.out_dir, "folder for the grids (default: <run>/evaluation)")->check(path_flag());
   app.add_option("--num-samples,--num_samples", c.num_samples, "images in the samples and reconstruction grids")
       ->capture_default_str()
       ->check(count_flag(c.num_samples));
@@ -146,14 +174,14 @@ void add_evaluate_flags(CLI::App& app, EvaluateConfig& c) {
   app.add_option("--iw-subset", c.iw_subset, "test images the IW estimate uses, spread evenly over the test split")->capture_default_str()->check(count_flag(c.iw_subset));
   app.add_option("--threads", c.threads, "intra-op threads per rank")->check(count_flag(c.threads));
   add_kernels_flag(app, c.kernels);
-  app.add_option("--seed", c.seed, "seeds the noise of the estimates")->capture_default_str();
+  app.add_option("--seed", c.seed, "seeds the noise of the estimates")->capture_default_str()->check(seed_flag());
 }
 
 void add_sample_flags(CLI::App& app, SampleConfig& c) {
-  app.add_option("--checkpoint", c.checkpoint, "checkpoint file (runs/<name>/checkpoints/epoch_NNNN.pt)")->required();
-  app.add_option("--out", c.out_dir, "folder for the pictures (default: <run>/samples_from_<checkpoint>)");
+  app.add_option("--checkpoint", c.checkpoint, "checkpoint file (runs/<name>/checkpoints/epoch_NNNN.pt)")->required()->check(path_flag());
+  app.add_option("--out", c.out_dir, "folder for the pictures (default: <run>/samples_from_<checkpoint>)")->check(path_flag());
   app.add_option("--num-samples,--num_samples", c.num_samples, "images to draw")->capture_default_str()->check(count_flag(c.num_samples));
-  app.add_option("--seed", c.seed, "seeds the latent draws")->capture_default_str();
+  app.add_option("--seed", c.seed, "seeds the latent draws")->capture_default_str()->check(seed_flag());
 }
 
 }  // namespace
@@ -178,7 +206,9 @@ Command parse_command_line(int argc, char** argv, bool print) {
     if (sample->parsed()) command.kind = Command::Kind::kSample;
   } catch (const CLI::ParseError& error) {
     command.kind = Command::Kind::kExit;
-    command.exit_code = print ? app.exit(error) : error.get_exit_code();
+    // --help is a success; every other parse error is a usage error, exit status 2 (README: exit statuses).
+    const int printed = print ? app.exit(error) : error.get_exit_code();
+    command.exit_code = printed == 0 ? 0 : kExitBadFlags;
   }
   return command;
 }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "vae/communicator.hpp"
+#include "vae/error.hpp"
 
 namespace vae {
 namespace {
@@ -47,7 +48,7 @@ class NcclWork : public CommWork {
         std::fprintf(stderr, "[%s rank %d] error: NCCL all-reduce waited %.0f s: a rank died or hangs; aborting the job\n",
                      runtime_.host().c_str(), runtime_.rank(), waited);
         ncclCommAbort(comm_);  // release the GPU before ending, as Horovod does
-        runtime_.abort(3);
+        runtime_.abort(kExitCollectiveTimeout);
       }
       std::this_thread::yield();
     }

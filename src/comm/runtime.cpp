@@ -98,7 +98,7 @@ void Runtime::wait_for(const std::function<bool()>& done, const std::string& wha
       std::fprintf(stderr, "[%s rank %d] error: %s waited %.0f s (--collective-timeout); %s; aborting the job\n", host_.c_str(), rank_,
                    what.c_str(), waited, who.c_str());
       std::fflush(stderr);
-      abort(3);
+      abort(kExitCollectiveTimeout);
     }
   }
 }

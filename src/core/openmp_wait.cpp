@@ -1,20 +1,11 @@
 #include "vae/openmp_wait.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
 
 namespace vae {
-
-void ensure_openmp_wait_policy(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
-  execv("/proc/self/exe", argv);  // only returns on failure: then run on with libgomp's default
-}
 
 std::string openmp_wait_policy_at_start() {
   // /proc/self/environ holds the environment the process was started with, NUL-separated.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "h5_handle.hpp"
+#include "h5_sources.hpp"
 #include "vae/atomic_file.hpp"
 #include "vae/error.hpp"
 #include "vae/pixel_levels.hpp"
@@ -120,10 +121,13 @@ void cut_test_rows(SplitSource& train, SplitSource& test, int64_t every, const s
 SplitShape describe_split(hid_t file, Split split, const std::string& key, Layout asked, const std::string& path) {
   const std::string where = path + ": " + key;
   const std::string flag = split == Split::kTrain ? "--train-key" : "--test-key";
+  h5::require_links_resolve(file, key, path);
   require(has_path(file, key), where + " is missing (datasets in the file: " + datasets_in(file) + "); name the " +
                                    split_name(split) + " images with " + flag +
                                    (split == Split::kTest ? ", or test on a share of the train rows with --test-fraction" : ""));
   Handle images(check_read(H5Dopen2(file, key.c_str(), H5P_DEFAULT), path, ("opening " + key).c_str()), H5Dclose);
+  h5::require_virtual_sources(images.get(), key, path);
+  h5::require_filters_available(images.get(), key, path);
   Handle type(check(H5Dget_type(images.get()), path, "dataset type"), H5Tclose);
   SplitShape shape;
   SplitSource& source = shape.source;
@@ -153,6 +157,8 @@ SplitShape describe_split(hid_t file, Split split, const std::string& key, Layou
     const std::string labels_key = key.substr(0, key.size() - suffix.size()) + "/labels";
     if (has_path(file, labels_key)) {
       Handle labels(check_read(H5Dopen2(file, labels_key.c_str(), H5P_DEFAULT), path, "opening the labels"), H5Dclose);
+      h5::require_virtual_sources(labels.get(), labels_key, path);
+      h5::require_filters_available(labels.get(), labels_key, path);
       Handle ltype(check(H5Dget_type(labels.get()), path, "dataset type"), H5Tclose);
       Handle lspace(check(H5Dget_space(labels.get()), path, "dataspace"), H5Sclose);
       hsize_t count = 0;
@@ -267,6 +273,8 @@ DatasetInfo read_dataset_info(const std::string& path, const DatasetKeys& keys) 
   DatasetInfo info;
   info.path = path;
   SplitShape train = describe_split(file.get(), Split::kTrain, keys.train, keys.layout, path);
+  require(keys.test_every == 0 || !has_path(file.get(), keys.test),
+          path + " has a test split (" + keys.test + "): --test-fraction is for files without one; leave it out, or test on other rows with --test-key");
   SplitShape test = keys.test_every > 0 ? train : describe_split(file.get(), Split::kTest, keys.test, keys.layout, path);
   if (keys.test_every > 0) cut_test_rows(train.source, test.source, keys.test_every, path);
   require(std::equal(train.chw, train.chw + 3, test.chw),

@@ -1,5 +1,7 @@
 #include "h5_handle.hpp"
 
+#include <dlfcn.h>
+
 #include <filesystem>
 #include <mutex>
 
@@ -20,6 +22,15 @@ std::string innermost_error() {
            },
            &message);
   return message;
+}
+
+// Debian 12's hdf5-plugin-lzf (the LZF filter h5py writes) is built without a link to liblzf, so
+// HDF5 fails to load it ("undefined symbol: lzf_decompress") and the read fails as if the file
+// were damaged. liblzf loaded into the global namespace first gives the plugin its symbols; where
+// the plugin is fixed, or liblzf absent, this changes nothing.
+void preload_filter_plugin_dependencies() {
+  static std::once_flag once;
+  std::call_once(once, [] { dlopen("liblzf.so.1", RTLD_NOW | RTLD_GLOBAL); });
 }
 
 }  // namespace
@@ -44,6 +55,7 @@ void silence_library_errors() {
 
 Handle open_read_only(const std::string& path) {
   silence_library_errors();
+  preload_filter_plugin_dependencies();
   require(std::filesystem::is_regular_file(path),
           path + ": no such dataset file (create one with `vae_data convert` or `vae_data synth`, or pass --data)");
   require(H5Fis_hdf5(path.c_str()) > 0, path + ": not an HDF5 file (convert IDX files with `vae_data convert`)");

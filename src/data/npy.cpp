@@ -30,6 +30,7 @@ NpyArray parse_npy(const char* data, size_t size, const std::string& where) {
   require(size >= 10 && std::memcmp(data, "\x93NUMPY", 6) == 0, where + ": not a NumPy .npy array (no \\x93NUMPY magic)");
   const int major = static_cast<unsigned char>(data[6]);
   const size_t length_bytes = major == 1 ? 2 : 4;
+  require(size >= 8 + length_bytes, where + ": truncated .npy header");
   const size_t header_length = major == 1 ? little_endian<uint16_t>(data + 8) : little_endian<uint32_t>(data + 8);
   const size_t header_start = 8 + length_bytes;
   require(header_start + header_length <= size, where + ": truncated .npy header");
@@ -95,13 +96,14 @@ std::map<std::string, NpyArray> read_npz(const std::string& path) {
     const uint16_t method = little_endian<uint16_t>(data + at + 10);
     const uint32_t packed = little_endian<uint32_t>(data + at + 20), unpacked = little_endian<uint32_t>(data + at + 24);
     const uint16_t name_length = little_endian<uint16_t>(data + at + 28);
+    require(at + 46 + name_length <= zip.size(), path + ": damaged zip directory (an entry's name runs past the end of the file)");
     const size_t next = at + 46 + name_length + little_endian<uint16_t>(data + at + 30) + little_endian<uint16_t>(data + at + 32);
-    const uint32_t local = little_endian<uint32_t>(data + at + 42);
+    const size_t local = little_endian<uint32_t>(data + at + 42);
     std::string name(data + at + 46, name_length);
     const std::string where = path + ": " + name;
     require(packed != 0xffffffff && unpacked != 0xffffffff && local != 0xffffffff,
             where + ": over 4 GiB (zip64); save the arrays with np.save as .npy files");
-    require(local + 30 <= zip.size(), where + ": damaged zip entry");
+    require(local + 30 <= zip.size() && little_endian<uint32_t>(data + local) == 0x04034b50, where + ": damaged zip entry");
     const size_t body = local + 30 + little_endian<uint16_t>(data + local + 26) + little_endian<uint16_t>(data + local + 28);
     require(body + packed <= zip.size(), where + ": truncated");
     require(method == 0 || method == 8, where + ": compressed by zip method " + std::to_string(method) + "; use np.savez or np.savez_compressed");

@@ -6,6 +6,14 @@
 #include "vae/seeds.hpp"
 
 namespace vae {
+namespace {
+
+ElboSums abandon(ElboSums sums) {
+  sums.abandoned = true;
+  return sums;
+}
+
+}  // namespace
 
 torch::Tensor test_noise_table(int64_t rows, int64_t latent_dim, uint64_t seed) {
   auto generator = at::detail::createCPUGenerator(seed);
@@ -13,7 +21,7 @@ torch::Tensor test_noise_table(int64_t rows, int64_t latent_dim, uint64_t seed) 
 }
 
 ElboSums evaluate_elbo(VaeModel& model, const torch::Tensor& images_u8, int64_t first_row, const torch::Tensor& noise_table,
-                       double beta, int64_t batch, const torch::Device& device) {
+                       double beta, int64_t batch, const torch::Device& device, const BetweenBatches& go_on) {
   const EvalModeGuard eval_mode(model);
   ElboSums sums;
   const int64_t n = images_u8.size(0);
@@ -25,12 +33,13 @@ ElboSums evaluate_elbo(VaeModel& model, const torch::Tensor& images_u8, int64_t 
     sums.loss += terms.per_image(beta).sum().item<double>();
     sums.kl += terms.kl.sum().item<double>();
     sums.images += static_cast<double>(count);
+    if (go_on && !go_on()) return abandon(sums);
   }
   return sums;
 }
 
 ElboSums importance_weighted_sums(VaeModel& model, const torch::Tensor& images_u8, const torch::Tensor& eps, int64_t batch,
-                                  const torch::Device& device) {
+                                  const torch::Device& device, const BetweenBatches& go_on) {
   const EvalModeGuard eval_mode(model);
   ElboSums sums;
   for (int64_t start = 0; start < images_u8.size(0); start += batch) {
@@ -38,6 +47,7 @@ ElboSums importance_weighted_sums(VaeModel& model, const torch::Tensor& images_u
     const auto x = to_model_input(images_u8.narrow(0, start, n), model.canvas(), device);
     sums.loss += importance_weighted_nll(model, x, eps.narrow(1, start, n)).sum().item<double>();
     sums.images += static_cast<double>(n);
+    if (go_on && !go_on()) return abandon(sums);
   }
   return sums;
 }
@@ -63,12 +73,13 @@ torch::Tensor importance_noise(const std::vector<int64_t>& rows, int64_t num_sam
 }
 
 ElboSums importance_weighted_on_shard(VaeModel& model, const torch::Tensor& shard_u8, RowRange shard, int64_t split_rows,
-                                      int64_t subset, int64_t num_samples, uint64_t seed, int64_t batch, const torch::Device& device) {
+                                      int64_t subset, int64_t num_samples, uint64_t seed, int64_t batch, const torch::Device& device,
+                                      const BetweenBatches& go_on) {
   const std::vector<int64_t> rows = iw_rows_in_shard(split_rows, subset, shard);
   std::vector<int64_t> local(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) local[i] = rows[i] - shard.begin;
   const auto images = shard_u8.index_select(0, torch::tensor(local, torch::kInt64));
-  return importance_weighted_sums(model, images, importance_noise(rows, num_samples, model.spec().latent_dim, seed), batch, device);
+  return importance_weighted_sums(model, images, importance_noise(rows, num_samples, model.spec().latent_dim, seed), batch, device, go_on);
 }
 
 }  // namespace vae

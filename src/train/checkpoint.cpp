@@ -235,6 +235,14 @@ std::vector<std::string> list_checkpoints(const std::string& run_dir) {
   return found;
 }
 
+size_t damaged_checkpoints(const std::string& run_dir) {
+  size_t count = 0;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(fs::path(run_dir) / "checkpoints", error))
+    count += entry.path().extension() == kDamagedSuffix ? 1 : 0;
+  return count;
+}
+
 void prune_checkpoints(const std::string& run_dir, int keep) {
   const auto all = list_checkpoints(run_dir);
   for (size_t i = static_cast<size_t>(std::max(keep, 0)); i < all.size(); ++i) fs::remove(all[i]);

@@ -2,12 +2,16 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "vae/error.hpp"
 
 namespace vae {
 namespace {
+
+namespace fs = std::filesystem;
 
 std::string describe(const ModelSpec& s) {
   return std::string(to_string(s.kind)) + " model, latent " + std::to_string(s.latent_dim) + ", images " + std::to_string(s.image.channels) +
@@ -23,19 +27,36 @@ int64_t stored_global_batch(const std::string& config_json) {
 
 }  // namespace
 
-std::string choose_checkpoint(const TrainConfig& config, const std::string& run_dir) {
-  if (config.resume.empty()) return "";
-  if (config.resume != "auto") return config.resume;
+ResumeSource choose_resume_source(const TrainConfig& config, const std::string& run_dir) {
+  if (config.resume.empty()) return {};
+  if (config.resume != "auto") return {config.resume, ""};
+  std::vector<std::string> damaged;
   for (const std::string& path : list_checkpoints(run_dir)) {
     try {
       read_checkpoint_state(path);
-      return path;
+      return {path, ""};
     } catch (const CorruptCheckpoint& error) {
-      std::fprintf(stderr, "vae_dist: warning: %s; falling back to the checkpoint before it\n", error.what());
+      std::fprintf(stderr, "vae_dist: warning: %s (set aside as *.damaged); looking for an older one\n", error.what());
+      damaged.push_back(path);
     }
   }
-  std::printf("vae_dist: no checkpoint in %s yet: starting fresh\n", run_dir.c_str());
-  return "";
+  for (const std::string& path : damaged) fs::rename(path, path + kDamagedSuffix);
+  const size_t set_aside = damaged_checkpoints(run_dir);
+  require(set_aside == 0, run_dir + " holds no checkpoint that verifies (" + std::to_string(set_aside) + " damaged, kept as *" + kDamagedSuffix +
+                              " in " + (fs::path(run_dir) / "checkpoints").string() +
+                              "): to start this run over, pass --force instead of --resume auto (the damaged files stay); or pick another --out");
+  const fs::path config_file = fs::path(run_dir) / "config.json";
+  if (fs::exists(config_file)) {
+    std::ifstream in(config_file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    require(nlohmann::json::accept(text), config_file.string() + " is damaged (not JSON), and the run has no checkpoint: fix the file, or start over with --force instead of --resume auto");
+    std::printf("vae_dist: %s has no checkpoint yet: starting it from the beginning with the settings of its config.json\n", run_dir.c_str());
+    return {"", text};
+  }
+  require(!fs::exists(fs::path(run_dir) / "metrics.jsonl"),
+          run_dir + " holds a metrics.jsonl but neither a checkpoint nor the config.json that says how it was run: start it over with --force instead of --resume auto, or pick another --out");
+  std::printf("vae_dist: no run in %s yet: starting fresh\n", run_dir.c_str());
+  return {};
 }
 
 void check_resumable(const std::string& path, const CheckpointState& state, const ModelSpec& spec, const TrainingData& data) {
@@ -66,12 +87,12 @@ void set_aside_later_checkpoints(const std::string& run_dir, const std::string& 
   for (const std::string& later : list_checkpoints(run_dir)) {
     if (resumed_at.epoch < 0 || !(resumed_at < checkpoint_position(later))) continue;
     if (flags.resume == "auto") {
-      std::filesystem::rename(later, later + ".damaged");
+      fs::rename(later, later + kDamagedSuffix);
       continue;
     }
     require(flags.force, later + " is newer than " + resumed +
                              ": resuming from the older one would abandon it; resume from the newest, or pass --force to delete the newer ones");
-    std::filesystem::remove(later);
+    fs::remove(later);
   }
 }
 

@@ -50,14 +50,24 @@ std::string choose_run_dir(const TrainConfig& config) {
 }
 
 void claim_run_dir(const std::string& dir, bool resuming, bool force) {
-  const bool holds_run = !list_checkpoints(dir).empty() || fs::exists(fs::path(dir) / "metrics.jsonl");
+  const fs::path root(dir);
+  const bool holds_run = !list_checkpoints(dir).empty() || fs::exists(root / "metrics.jsonl") || fs::exists(root / "config.json");
   if (holds_run && !resuming) {
     require(force, dir + " already holds a run: continue it with --resume auto, start it over with --force, or pick another --out");
-    for (const char* artifact : kRunArtifacts) fs::remove_all(fs::path(dir) / artifact);
+    for (const char* artifact : kRunArtifacts) {
+      if (std::string(artifact) != "checkpoints") fs::remove_all(root / artifact);
+    }
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(root / "checkpoints", error))  // damaged ones stay: they may be recoverable
+      if (entry.path().extension() != kDamagedSuffix) fs::remove_all(entry.path());
   }
   std::error_code error;
-  for (const char* sub : {"checkpoints", "samples", "reconstructions"}) fs::create_directories(fs::path(dir) / sub, error);
+  for (const char* sub : {"checkpoints", "samples", "reconstructions"}) fs::create_directories(root / sub, error);
   require(!error, dir + ": cannot create the run folder (" + error.message() + ")");
+  uintmax_t stale_bytes = 0;
+  for (const fs::path& folder : {root, root / "checkpoints", root / "samples", root / "reconstructions"})
+    stale_bytes += remove_stale_temporaries(folder.string());
+  if (stale_bytes > 0) std::printf("vae_dist: removed %.1f MB of temporary files a killed run left in %s\n", static_cast<double>(stale_bytes) / 1e6, dir.c_str());
 }
 
 std::string epoch_file_name(int epoch, const char* extension) {

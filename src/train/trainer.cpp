@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <tuple>
 #include <thread>
@@ -98,16 +99,25 @@ class Trainer {
     ProgressLine progress(config_.epochs, steps, runtime_.is_root(), runtime_.world_size() == 1 && isatty(STDOUT_FILENO));
     const double elapsed_before = history_.empty() ? 0.0 : history_.back().elapsed_s;
     const auto start = Clock::now();
+    if (decide_at_step_boundary().stop) return stopped_before_first_step();  // a stop sent while the job started
     for (int epoch = first_epoch_; epoch <= config_.epochs; ++epoch) {
       TrainSums train = epoch == first_epoch_ ? resumed_partial_ : TrainSums{};
       const int64_t first_step = epoch == first_epoch_ ? first_step_ : 0;
       if (const int64_t stopped_after = train_epoch(epoch, first_step, steps, train, progress); stopped_after >= 0) {
-        stop_at({epoch - 1, stopped_after}, train);
+        stop_at({epoch - 1, stopped_after}, train, "at epoch " + std::to_string(epoch) + ", step " + std::to_string(stopped_after));
         return TrainingOutcome::kStopped;
       }
-      const ElboSums test = timed([&] { return evaluate_elbo(*model_, test_pixels_, data_.test_rows.begin, test_noise_, config_.beta, kEvalBatch, device_); });
-      const bool measure_iw = epoch % config_.iw_every == 0 || epoch == config_.epochs;
-      const ElboSums iw = measure_iw ? timed([&] { return importance_weighted(); }) : ElboSums{};
+      const ElboSums test = evaluation_pass(batches_of(data_.test_shard.count, kEvalBatch), [&](const BetweenBatches& go_on) {
+        return evaluate_elbo(*model_, test_pixels_, data_.test_rows.begin, test_noise_, config_.beta, kEvalBatch, device_, go_on);
+      });
+      const bool measure_iw = !test.abandoned && (epoch % config_.iw_every == 0 || epoch == config_.epochs);
+      const ElboSums iw = measure_iw ? evaluation_pass(batches_of(static_cast<int64_t>(iw_rows().size()), kImportanceBatch),
+                                                       [&](const BetweenBatches& go_on) { return importance_weighted(go_on); })
+                                     : ElboSums{};
+      if (test.abandoned || iw.abandoned) {  // the epoch's training is done: its checkpoint, with the evaluation left for the resume
+        stop_at({epoch - 1, steps}, train, "in the evaluation of epoch " + std::to_string(epoch) + " (its training is done; the evaluation runs on resume)");
+        return TrainingOutcome::kStopped;
+      }
       check_replicas_agree(runtime_, model_->parameters());
       const double session_s = seconds_since(start);
       history_.push_back(reduce(epoch, train, test, iw, elapsed_before + session_s));
@@ -234,17 +244,55 @@ class Trainer {
     return {votes[0] > 0, votes[1] > 0};
   }
 
-  // Collective: the checkpoint of the stop, written before any rank leaves, and one line saying how to go on.
-  void stop_at(CheckpointPosition position, const TrainSums& sums) {
+  // Collective: the checkpoint of the stop, written before any rank leaves, and one line saying
+  // where it stopped (`where`) and how to go on.
+  void stop_at(CheckpointPosition position, const TrainSums& sums, const std::string& where) {
     const std::string path = checkpoint_mid_epoch(position, sums);
     runtime_.all_or_none([&] {
       if (!runtime_.is_root()) return;
       writer_->drain();
       writer_->rethrow_failure();
-      std::printf("vae_dist: stopped on request at epoch %d, step %lld: %s written; continue with --resume auto (exit status %d)\n",
-                  position.epoch + 1, static_cast<long long>(position.step), path.c_str(), kExitStoppedResumable);
+      std::printf("vae_dist: stopped on request %s: %s written; continue with --resume auto (exit status %d)\n", where.c_str(), path.c_str(),
+                  kExitStoppedResumable);
       std::fflush(stdout);
     });
+  }
+
+  // Collective: a stop asked for before this session's first step has nothing new to save.
+  TrainingOutcome stopped_before_first_step() {
+    runtime_.all_or_none([&] {
+      if (!runtime_.is_root()) return;
+      std::printf("vae_dist: stopped on request before the first step: nothing new to save; continue with --resume auto (exit status %d)\n",
+                  kExitStoppedResumable);
+      std::fflush(stdout);
+    });
+    return TrainingOutcome::kStopped;
+  }
+
+  // Collective: whether any rank was asked to stop (one all-reduce of one number).
+  bool stop_voted() const {
+    std::vector<double> vote{requested_stop_signal() != 0 ? 1.0 : 0.0};
+    runtime_.allreduce_sum(vote);
+    return vote[0] > 0;
+  }
+
+  // Collective: an evaluation pass that the ranks abandon together, between two batches, when a
+  // stop is asked for, so that a stop never waits for a long evaluation. `batches` is this rank's
+  // count; counts differ between ranks, so every rank votes as often as the one with the most
+  // (the votes it lacks after its own pass ends), and the votes pair up.
+  ElboSums evaluation_pass(int64_t batches, const std::function<ElboSums(const BetweenBatches&)>& pass) const {
+    const auto votes_due = static_cast<int64_t>(runtime_.allreduce_max(static_cast<double>(batches)));
+    int64_t votes = 0;
+    bool stop = false;
+    const BetweenBatches go_on = [&] {
+      ++votes;
+      stop = stop_voted();
+      return !stop;
+    };
+    ElboSums sums = timed([&] { return pass(go_on); });
+    while (!stop && votes < votes_due) go_on();
+    sums.abandoned = stop;
+    return sums;
   }
 
   // Steps [first_step, steps) of `epoch`, adding to `sums`. Returns −1 when the epoch is done, or
@@ -322,10 +370,14 @@ class Trainer {
   }
 
   // −log p(x) by importance sampling over this rank's share of the --iw-subset test rows.
-  ElboSums importance_weighted() {
+  ElboSums importance_weighted(const BetweenBatches& go_on) {
     return importance_weighted_on_shard(*model_, test_pixels_, data_.test_rows, data_.info.test_rows, config_.iw_subset, config_.iw_samples,
-                                        derive_seed({static_cast<uint64_t>(Stream::kImportanceSamples), config_.seed}), kImportanceBatch, device_);
+                                        derive_seed({static_cast<uint64_t>(Stream::kImportanceSamples), config_.seed}), kImportanceBatch, device_,
+                                        go_on);
   }
+
+  // This rank's share of the rows the importance-weighted estimate uses.
+  std::vector<int64_t> iw_rows() const { return iw_rows_in_shard(data_.info.test_rows, config_.iw_subset, data_.test_rows); }
 
   // The plan's steps, or fewer with --max-steps.
   int64_t steps_per_epoch() const {
@@ -412,14 +464,15 @@ class Trainer {
 }  // namespace
 
 TrainingOutcome run_training(const Runtime& runtime, const TrainConfig& flags) {
-  install_stop_handlers();
   std::string run_dir = runtime.is_root() ? choose_run_dir(flags) : "";
   runtime.broadcast(run_dir, 0);
-  std::string checkpoint;
+  ResumeSource source;
   runtime.all_or_none([&] {
-    if (runtime.is_root()) checkpoint = choose_checkpoint(flags, run_dir);
+    if (runtime.is_root()) source = choose_resume_source(flags, run_dir);
   });
-  runtime.broadcast(checkpoint, 0);
+  runtime.broadcast(source.checkpoint, 0);
+  runtime.broadcast(source.stored_config, 0);
+  const std::string& checkpoint = source.checkpoint;
 
   TrainConfig config = flags;
   CheckpointState resumed;
@@ -427,6 +480,7 @@ TrainingOutcome run_training(const Runtime& runtime, const TrainConfig& flags) {
       resumed = read_checkpoint_state(checkpoint);
       config = with_stored_settings(flags, resumed.config_json);
     });
+  if (!source.stored_config.empty()) runtime.all_or_none([&] { config = with_stored_settings(flags, source.stored_config); });
   config.global_batch_size = global_batch_of(config, runtime.world_size());  // from here on fixed: stored, and kept on resume
   if (!checkpoint.empty())
     runtime.all_or_none([&] { check_global_batch(checkpoint, resumed, config.global_batch_size, flags.new_global_batch); });

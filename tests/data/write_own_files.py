@@ -63,6 +63,24 @@ def main(out):
         f["train/images"], f["test/images"] = as_stored(levels(TRAIN, 1, 28, 28), "nhw", "float64"), test
 
 
+def write_linked(out):
+    """Files whose images live elsewhere: a virtual dataset (its source beside it, named relatively),
+    one whose source file is gone, a dangling external link; and h5py's own LZF compression."""
+    write(f"{out}/lzf.h5", "nhw", "uint8", compression="lzf")
+    write(f"{out}/vds_source.h5", "nchw", "uint8")
+    write(f"{out}/vds_source_gone.h5", "nchw", "uint8")
+    for name, source in (("virtual.h5", "vds_source.h5"), ("virtual_missing_source.h5", "vds_source_gone.h5")):
+        with h5py.File(f"{out}/{name}", "w") as f:
+            for key, rows in (("train/images", TRAIN), ("test/images", TEST)):
+                layout = h5py.VirtualLayout(shape=(rows, 1, 28, 28), dtype=np.uint8)
+                layout[:] = h5py.VirtualSource(source, key, shape=(rows, 1, 28, 28))
+                f.create_virtual_dataset(key, layout, fillvalue=0)
+    os.remove(f"{out}/vds_source_gone.h5")
+    with h5py.File(f"{out}/dangling_link.h5", "w") as f:
+        f["train"] = h5py.ExternalLink("gone.h5", "/train")
+        f["test/images"] = levels(TEST, 1, 28, 28)
+
+
 def write_numpy_and_png(out):
     """The importers' sources: .npz (Keras's names, stored; other names, deflated), .npy, PNG folders."""
     train, test = levels(TRAIN, 1, 28, 28), levels(TEST, 1, 28, 28)
@@ -81,8 +99,15 @@ def write_numpy_and_png(out):
     Image.fromarray(rgb[1][:16]).save(f"{out}/mixed_sizes/b.png")
     with open(f"{out}/truncated.npz", "wb") as f:
         f.write(open(f"{out}/keras.npz", "rb").read()[:3000])
+    # The last central-directory entry claims a 65535-byte name that runs past the end of the file.
+    zipped = bytearray(open(f"{out}/keras.npz", "rb").read())
+    entry = zipped.rfind(b"PK\x01\x02")
+    zipped[entry + 28: entry + 30] = (65535).to_bytes(2, "little")
+    open(f"{out}/long_name.npz", "wb").write(bytes(zipped))
+    open(f"{out}/short_v2_header.npy", "wb").write(b"\x93NUMPY\x02\x00\x10\x00")  # version 2: 4 length bytes, 2 given
 
 
 if __name__ == "__main__":
     main(sys.argv[1])
+    write_linked(sys.argv[1])
     write_numpy_and_png(sys.argv[1])

@@ -4,8 +4,8 @@
 # CASE: missing_file | bad_schema — every rank exits non-zero, the message is printed once;
 #       rank_killed — SIGKILL one rank mid-epoch: the job ends within KILL_BOUND_S seconds;
 #       disk_full — a checkpoint written by rank 0's background writer fails (a file-size limit
-#       stands in for a full disk): every rank exits non-zero with one message naming the file,
-#       and the checkpoint before it still loads.
+#       stands in for a full disk, its SIGXFSZ not ignored by the test): every rank exits non-zero
+#       with one message naming the file, and the checkpoint before it still loads.
 set -uo pipefail
 case_name=$1 ranks=$2 mpiexec=$3 vae_dist=$4 vae_data=$5
 readonly KILL_BOUND_S=30
@@ -62,10 +62,12 @@ case $case_name in
     "$vae_data" synth --out "$work/data.h5" --train 400 --test 100 >/dev/null || fail "vae_data synth"
     small=(--data "$work/data.h5" --out "$work/run" --latent-dim 2 --threads 1 --iw-samples 2 --iw-subset 20)
     "$mpiexec" -n "$ranks" "$vae_dist" "${small[@]}" --epochs 2 >"$work/out" 2>&1 || fail "the first two epochs"
-    # 2 MB: pictures and metrics fit, a checkpoint (weights and Adam state, ~5 MB) does not.
+    # 2 MB: pictures and metrics fit, a checkpoint (weights and Adam state, ~5 MB) does not. The
+    # limit's signal, SIGXFSZ, is left at its default: vae_dist ignores it, so the write fails
+    # with its own message instead of killing rank 0.
     expect_clean_failure "epoch_0003.pt: write failed" \
-      bash -c 'trap "" XFSZ; ulimit -f 2048; exec "$@"' _ "$vae_dist" "${small[@]}" --epochs 4 --resume auto
-    [[ ! -e $work/run/checkpoints/epoch_0003.pt && ! -e $work/run/checkpoints/epoch_0003.pt.tmp ]] || fail "a partial checkpoint was left"
+      bash -c 'ulimit -f 2048; exec "$@"' _ "$vae_dist" "${small[@]}" --epochs 4 --resume auto
+    [[ -z $(ls "$work/run/checkpoints" | grep -v '^epoch_000[12].pt$') ]] || fail "a partial checkpoint was left: $(ls "$work/run/checkpoints")"
     "$vae_dist" evaluate --checkpoint "$work/run/checkpoints/epoch_0002.pt" --iw-samples 2 --iw-subset 10 >"$work/out" 2>&1 ||
       fail "the checkpoint before the failure no longer loads"
     echo "ok: epoch_0002.pt still loads" ;;

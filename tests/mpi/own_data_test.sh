@@ -42,6 +42,15 @@ grep -q "135 train, 15 test" "$work/out" || fail "--test-fraction 0.1 of 150 row
 refused "other_keys.h5: /train/images is missing (datasets in the file: /data/x_test, /x_train); name the train images with --train-key" other_keys.h5
 refused "out_of_range.h5: /train/images: row 97 holds the pixel value 1.25, outside \[0, 1\]" out_of_range.h5
 refused "nan.h5: /test/images: row 31 holds the pixel value nan" nan.h5
+# Images that live elsewhere: read where they are, or refused naming what is missing (HDF5 itself
+# reads a virtual dataset without its source as zeros, and calls a dangling link damage).
+trains lzf.h5
+trains virtual.h5
+refused "virtual_missing_source.h5: /train/images is a virtual dataset, and its source file vds_source_gone.h5 is missing" virtual_missing_source.h5
+refused "dangling_link.h5: /train is an external link to gone.h5:/train, which cannot be opened" dangling_link.h5
+refused "uint8_nchw_attributes.h5 has a test split (/test/images): --test-fraction is for files without one" uint8_nchw_attributes.h5 --test-fraction 0.1
+"$vae_data" inspect "$work/virtual_missing_source.h5" >"$work/out" 2>&1 && fail "inspect read a virtual dataset without its source"
+grep -q "vds_source_gone.h5 is missing" "$work/out" || fail "inspect did not name the missing source"
 
 # vae_data inspect reads every row, and evaluate reads the file the way its run did.
 "$vae_data" inspect "$work/other_keys.h5" --train-key /x_train --test-key /data/x_test >"$work/out" 2>&1 || fail "inspect with keys"

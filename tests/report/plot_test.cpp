@@ -44,7 +44,7 @@ Image read_plot(const std::string& path) {
   EXPECT_EQ(image.height, kPlotHeight);
   EXPECT_EQ(image.width, kPlotWidth);
   EXPECT_EQ(image.channels, 3);
-  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  EXPECT_TRUE(temporaries_in(fs::path(path).parent_path()).empty());
   return image;
 }
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "temporaries.hpp"
 #include "test_support.hpp"
 #include "vae/conv_vae.hpp"
 #include "vae/objective.hpp"
@@ -79,7 +80,7 @@ TEST(Checkpoint, RoundTripsWeightsAdamStateAndMetadata) {
   ASSERT_EQ(state.history.size(), 1u);
   EXPECT_EQ(state.history[0].test_iw_nll, 240.25);
   EXPECT_EQ(model_spec_of(state).latent_dim, 2);
-  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  EXPECT_TRUE(testing::temporaries_in(fs::path(path).parent_path()).empty());
   EXPECT_EQ(list_checkpoints(dir.file("run")), std::vector<std::string>{path});
 }
 
@@ -130,7 +131,7 @@ TEST(Checkpoint, AFullDiskFailsCleanlyAndKeepsTheEarlierCheckpoint) {
     }
   }
   EXPECT_EQ(list_checkpoints(run), std::vector<std::string>{checkpoint_path(run, 1)});
-  EXPECT_FALSE(fs::exists(checkpoint_path(run, 2) + ".tmp"));
+  EXPECT_TRUE(testing::temporaries_in(fs::path(run) / "checkpoints").empty());
   Trained fresh = trained_model(0, 2);
   EXPECT_NO_THROW(load_checkpoint(checkpoint_path(run, 1), *fresh.model, fresh.adam.get()));
 }

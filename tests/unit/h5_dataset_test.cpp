@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "temporaries.hpp"
 #include "test_support.hpp"
 #include "vae/error.hpp"
 #include "vae/h5_shard.hpp"
@@ -123,7 +124,7 @@ TEST(H5Dataset, WriteIsAtomicAndLeavesAnExistingFileAloneOnFailure) {
   EXPECT_THROW(write_dataset(path, broken), UserError);
   EXPECT_EQ(std::filesystem::file_size(path), before);
   EXPECT_EQ(read_dataset_info(path).train_rows, 50);
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_TRUE(testing::temporaries_in(dir.path()).empty());
 }
 
 TEST(H5Dataset, AFullDiskFailsCleanlyAndLeavesTheOldFile) {
@@ -142,7 +143,7 @@ TEST(H5Dataset, AFullDiskFailsCleanlyAndLeavesTheOldFile) {
   }
   EXPECT_EQ(std::filesystem::file_size(path), before);
   EXPECT_EQ(read_dataset_info(path).train_rows, 50);
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_TRUE(testing::temporaries_in(dir.path()).empty());
 }
 
 // Bytes this process has read through read(2) and friends so far.

@@ -244,5 +244,30 @@ TEST_F(OwnFiles, UnusableSourcesAreRefusedNamingTheFile) {
   }
 }
 
+// Damaged headers are bounds-checked: each is refused by name, never read past its end.
+TEST_F(OwnFiles, DamagedZipAndNpyHeadersAreRefusedNotOverrun) {
+  try {
+    read_npz(file("long_name.npz"));
+    FAIL() << "an entry name longer than the file was read";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("long_name.npz: damaged zip directory"), std::string::npos) << e.what();
+  }
+  try {
+    read_npy(file("short_v2_header.npy"));
+    FAIL() << "a version-2 header of 10 bytes was read";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("short_v2_header.npy: truncated .npy header"), std::string::npos) << e.what();
+  }
+}
+
+// h5py's LZF and a virtual dataset whose source lies beside it read the same levels as plain files.
+TEST_F(OwnFiles, LzfAndVirtualDatasetsReadTheirLevels) {
+  for (const char* name : {"lzf.h5", "virtual.h5"}) {
+    const DatasetInfo info = read_dataset_info(file(name), {});
+    expect_rows_read_exactly(info, Split::kTrain, 0, kTrainRows);
+    expect_rows_read_exactly(info, Split::kTest, 3, kTestRows);
+  }
+}
+
 }  // namespace
 }  // namespace vae
