@@ -83,7 +83,7 @@ void BM_GradSyncStep(benchmark::State& state) {
   const auto step = [&] {
     if (sync) sync->zero_grad(); else adam.zero_grad();
     // As the trainer: each rank's sum over the global batch, which GradSync's sum turns into the mean.
-    (negative_elbo(model, x, eps).per_image(1.0).sum() / static_cast<double>(batch * g_runtime->world_size())).backward();
+    (negative_elbo(model, x, eps, Pass::kAutograd).per_image(1.0).sum() / static_cast<double>(batch * g_runtime->world_size())).backward();
     if (sync) sync->finish();
     adam.step();
   };

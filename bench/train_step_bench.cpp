@@ -64,7 +64,7 @@ void BM_TrainStep(benchmark::State& state) {
       s.model->fast_kernels()->train_step(s.x, s.eps, 1.0, 1.0 / static_cast<double>(batch), [](size_t) {});
       fused_adam_step(s.adam);
     } else {
-      negative_elbo(*s.model, s.x, s.eps).per_image(1.0).mean().backward();
+      negative_elbo(*s.model, s.x, s.eps, Pass::kAutograd).per_image(1.0).mean().backward();
       s.adam.step();
     }
   }
@@ -79,7 +79,7 @@ void BM_Forward(benchmark::State& state) {
   set_threads();
   Step s(state.range(0));
   torch::NoGradGuard no_grad;
-  for (auto _ : state) benchmark::DoNotOptimize(negative_elbo(*s.model, s.x, s.eps).per_image(1.0).sum().item<float>());
+  for (auto _ : state) benchmark::DoNotOptimize(negative_elbo(*s.model, s.x, s.eps, Pass::kInference).per_image(1.0).sum().item<float>());
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_Forward)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond);

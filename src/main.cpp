@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <memory>
 
 #include "vae/cli.hpp"
 #include "vae/error.hpp"
@@ -35,7 +36,14 @@ int main(int argc, char** argv) {
   // the write fails with EFBIG and the user gets the line naming the file.
   std::signal(SIGXFSZ, SIG_IGN);
   vae::install_stop_handlers();  // started by vae_dist (start.cpp), a stop sent while this program loaded is pending until here
-  vae::Runtime runtime(&argc, &argv);
+  std::unique_ptr<vae::Runtime> started;
+  try {
+    started = std::make_unique<vae::Runtime>(&argc, &argv);
+  } catch (const std::exception& error) {  // MPI could not start: no rank to tell but this one
+    std::fprintf(stderr, "vae_dist: error: %s\n", error.what());
+    return vae::kExitError;
+  }
+  vae::Runtime& runtime = *started;
   try {
     return run(runtime, argc, argv);
   } catch (const vae::CollectiveError& error) {

@@ -9,7 +9,8 @@
 // on load. Written to a temporary name, fsync'd, then renamed: a crash or full disk never leaves
 // a half-written checkpoint under a real name, and older ones are untouched.
 //
-// Random state: shuffles and noise are drawn from streams derived from (seed, epoch, step, rank)
+// Random state: shuffles and noise are drawn from streams derived from the seed and where they are
+// used — (epoch, lane), (epoch, step), the test row — never from the rank
 // (see loader.hpp and trainer.cpp), so the seed in the configuration is all a resume needs.
 #include <torch/torch.h>
 

@@ -2,9 +2,10 @@
 // Communicator: the gradient all-reduce, behind one interface with two back ends.
 //   MpiCommunicator  — MPI_Iallreduce on host memory, on its own duplicate of MPI_COMM_WORLD.
 //   NcclCommunicator — ncclAllReduce on a dedicated CUDA stream; ncclUniqueId broadcast over MPI.
-// No other file includes mpi.h or nccl.h for gradients. Called from the main thread only: the
-// autograd engine runs CPU backward, and so the gradient hooks, on the thread that called it
-// (with CUDA and MPI, GradSync launches only after backward; see grad_sync.cpp).
+// No other file includes mpi.h or nccl.h for gradients. MPI is called from the main thread only:
+// the autograd engine runs CPU backward, and so the gradient hooks, on the thread that called it,
+// and with CUDA and MPI GradSync launches only after backward (see grad_sync.cpp). With CUDA and
+// NCCL the hooks run on autograd's device thread, and NCCL's launches come from there.
 #include <cstddef>
 #include <memory>
 

@@ -20,8 +20,8 @@ namespace vae {
 class ConvVae : public VaeModel {
  public:
   explicit ConvVae(const ModelSpec& spec);
-  Posterior encode(const torch::Tensor& x) override;
-  torch::Tensor decode_logits(const torch::Tensor& z) override;
+  Posterior encode(const torch::Tensor& x, Pass pass) override;
+  torch::Tensor decode_logits(const torch::Tensor& z, Pass pass) override;
   // Without autograd on the CPU, encode and decode_logits run here too (evaluation, pictures).
   FastConvVae* fast_kernels() override { return fast_.get(); }
 

@@ -4,7 +4,8 @@
 // - anything else (std::exception): a bug or a broken environment.
 // `main` catches both, prints once, and ends every rank with a non-zero code: a CollectiveError
 // by a clean exit on every rank, anything else by aborting the job (the other ranks may be
-// waiting in a collective).
+// waiting in a collective). Inside Runtime::all_or_none any exception, a bug's too, becomes a
+// CollectiveError: every rank is there to hear of it.
 #include <stdexcept>
 #include <string>
 

@@ -15,7 +15,7 @@ struct ImageSet {
   int64_t image_size() const { return channels * height * width; }
 };
 
-// A whole dataset as the HDF5 schema holds it (DESIGN §5).
+// A whole dataset as the HDF5 schema holds it (datasets/SCHEMA.md).
 struct DatasetContent {
   std::string name;    // e.g. "fashion-mnist"
   std::string source;  // where it came from, for people reading the file

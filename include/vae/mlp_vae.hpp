@@ -10,8 +10,8 @@ namespace vae {
 class MlpVae : public VaeModel {
  public:
   explicit MlpVae(const ModelSpec& spec);
-  Posterior encode(const torch::Tensor& x) override;
-  torch::Tensor decode_logits(const torch::Tensor& z) override;
+  Posterior encode(const torch::Tensor& x, Pass pass) override;
+  torch::Tensor decode_logits(const torch::Tensor& z, Pass pass) override;
 
   static constexpr int64_t kHidden = 400;
 

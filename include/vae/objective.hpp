@@ -14,8 +14,8 @@ struct VaePass {
   torch::Tensor mu, log_var;
 };
 
-// Encodes `x` (canvas-sized, in [0,1]) and decodes z = μ + ε·exp(log σ² / 2).
-VaePass forward_with_noise(VaeModel& model, const torch::Tensor& x, const torch::Tensor& eps);
+// Encodes `x` (canvas-sized, in [0,1]) and decodes z = μ + ε·exp(log σ² / 2), on `pass`'s kernels.
+VaePass forward_with_noise(VaeModel& model, const torch::Tensor& x, const torch::Tensor& eps, Pass pass);
 
 // Σ over the real pixels of BCE(target, sigmoid(logits)), per image: [B]. Both are canvas-sized.
 torch::Tensor reconstruction_nll(const torch::Tensor& logits, const torch::Tensor& target, const ImageShape& image);
@@ -29,11 +29,11 @@ struct LossTerms {
   torch::Tensor per_image(double beta) const { return reconstruction + beta * kl; }
 };
 
-LossTerms negative_elbo(VaeModel& model, const torch::Tensor& x, const torch::Tensor& eps);
+LossTerms negative_elbo(VaeModel& model, const torch::Tensor& x, const torch::Tensor& eps, Pass pass);
 
 // −log p(x) ≈ −log (1/K Σ_k p(x|z_k) p(z_k) / q(z_k|x)), z_k = μ + ε_k·σ ~ q(z|x), per image: [B].
 // `eps` is [K, B, latent] (K importance samples per image). Computed with a stable log-sum-exp;
-// decodes at most `chunk` samples per image at a time.
+// decodes at most `chunk` samples per image at a time. An inference pass (Pass::kInference).
 torch::Tensor importance_weighted_nll(VaeModel& model, const torch::Tensor& x, const torch::Tensor& eps, int64_t chunk = 32);
 
 }  // namespace vae

@@ -1,5 +1,5 @@
 #pragma once
-// The run folder (DESIGN §6): which one a run uses, and whether it may.
+// The run folder (README: outputs): which one a run uses, and whether it may.
 //   runs/<name>/config.json  metrics.jsonl  checkpoints/  samples/  reconstructions/
 //               generated_images.gif  loss.png  latent_manifold.png  latent_scatter.png
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// Rank 0's pictures of a run, refreshed at the end of every epoch (DESIGN §6):
+// Rank 0's pictures of a run, refreshed at the end of every epoch (docs/design.md, src/report/):
 //   samples/epoch_NNNN.png        decoded from one fixed batch of latents, so frames compare
 //   reconstructions/epoch_NNNN.png  test images above their reconstructions
 //   generated_images.gif          one frame per epoch of the samples grid, rewritten atomically

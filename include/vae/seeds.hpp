@@ -10,7 +10,7 @@ namespace vae {
 // A well-mixed 64-bit seed from the parts (SplitMix64 over each in turn).
 uint64_t derive_seed(std::initializer_list<uint64_t> parts);
 
-// What a stream is for, so two uses of the same (epoch, step, rank) never share numbers.
+// What a stream is for, so two uses of the same (epoch, step) or row never share numbers.
 enum class Stream : uint64_t { kShuffle = 1, kTrainNoise = 2, kTestNoise = 3, kImportanceSamples = 4, kSampleGrid = 5 };
 
 }  // namespace vae

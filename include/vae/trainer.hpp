@@ -8,7 +8,8 @@ namespace vae {
 
 enum class TrainingOutcome {
   kFinished,  // every epoch ran
-  kStopped,   // SIGTERM, SIGUSR1 or SIGINT stopped it at a step boundary, with a checkpoint of that step
+  kStopped,   // SIGTERM, SIGUSR1 or SIGINT stopped it (stop_protocol.hpp): before the first step with nothing
+              // new to save, or at a step boundary or in the evaluation with a checkpoint of that point
 };
 
 // Runs `vae_dist train` as the flags describe (on --resume, settings not given as flags come from

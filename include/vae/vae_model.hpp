@@ -12,6 +12,13 @@ namespace vae {
 
 class FastConvVae;
 
+// Which kernels a forward pass runs. Every call names it, so a reader of the call site sees it.
+enum class Pass {
+  kAutograd,   // LibTorch's kernels, recording the graph for a backward pass
+  kInference,  // no graph (call with GradMode off): the fast path's kernels where the model has them
+               // (fast_kernels(), on the CPU), LibTorch's elsewhere
+};
+
 struct ModelSpec {
   ModelKind kind = ModelKind::kConv;
   ImageShape image;          // the dataset's real images
@@ -28,9 +35,9 @@ class VaeModel : public torch::nn::Module {
   explicit VaeModel(ModelSpec spec);
 
   // x: [B, C, canvas.height, canvas.width], values in [0, 1].
-  virtual Posterior encode(const torch::Tensor& x) = 0;
+  virtual Posterior encode(const torch::Tensor& x, Pass pass) = 0;
   // z: [B, latent] → Bernoulli logits [B, C, canvas.height, canvas.width] (sigmoid gives the image).
-  virtual torch::Tensor decode_logits(const torch::Tensor& z) = 0;
+  virtual torch::Tensor decode_logits(const torch::Tensor& z, Pass pass) = 0;
 
   // The fast path's training step and forward passes for this model, or null where LibTorch's
   // kernels run it. Valid on the CPU only.

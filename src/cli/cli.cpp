@@ -8,7 +8,10 @@
 #include <limits>
 #include <map>
 #include <sstream>
+#include <utility>
+#include <vector>
 
+#include "vae/build_info.hpp"
 #include "vae/error.hpp"
 
 namespace vae {
@@ -97,7 +100,6 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_option_function<double>("--test-fraction", [&c](double fraction) { c.data_keys.test_every = test_every_from_fraction(fraction); },
                                   kTestFractionHelp)
       ->check(real_flag(Zero::kRefused, 0.5));
-  app.add_option("--out", c.out_dir, "run folder for checkpoints, metrics and pictures (default: runs/<date>-<time>)")->check(path_flag());
   app.add_option("--model", c.model, "conv (the seed's ConvVAE, 32×32 canvas) or mlp (the fully-connected VAE)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, ModelKind>{{"conv", ModelKind::kConv}, {"mlp", ModelKind::kMlp}}))
       ->option_text("conv|mlp (default: conv)");
@@ -124,8 +126,6 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
       ->transform(CLI::CheckedTransformer(std::map<std::string, Remainder>{{"partial", Remainder::kPartial}, {"drop", Remainder::kDrop}}))
       ->option_text("partial|drop (default: partial)");
   app.add_flag_callback("--no-shuffle", [&c] { c.shuffle = Shuffle::kOff; }, "take each lane's rows in file order");
-  app.add_flag("--record-samples", c.record_samples,
-               "each rank appends the training rows of every step to <out>/sample_record/rank_NNNN.csv (epoch,step,row)");
   app.add_option("--bucket-mb,--bucket_mb", c.bucket_mb, "gradient bucket size in MiB (the first bucket is a quarter of it)")
       ->capture_default_str()
       ->check(real_flag(Zero::kRefused));
@@ -159,6 +159,25 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--results", c.results_path,
                  "append one JSON line of this run's timings to FILE at the end (scaling studies; format in bench/README.md)")->check(path_flag());
   app.add_option("--gif-delay", c.gif_delay_cs, "delay between GIF frames, in 1/100 s")->capture_default_str()->check(CLI::Range(1, 65535));
+  // Last, so that --help lists the groups in group_training_flags' order (CLI11 orders them by first flag).
+  app.add_option("--out", c.out_dir, "run folder for checkpoints, metrics and pictures (default: runs/<date>-<time>)")->check(path_flag());
+  app.add_flag("--record-samples", c.record_samples,
+               "each rank appends the training rows of every step to <out>/sample_record/rank_NNNN.csv (epoch,step,row)");
+}
+
+// `vae_dist --help` lists the training flags in these groups, in this order.
+void group_training_flags(CLI::App& app) {
+  const std::pair<const char*, std::vector<const char*>> groups[] = {
+      {"Data", {"--data", "--train-key", "--test-key", "--layout", "--test-fraction"}},
+      {"Model", {"--model", "--latent-dim", "--beta"}},
+      {"Training", {"--epochs", "--batch-size", "--global-batch-size", "--new-global-batch", "--lr", "--seed", "--remainder", "--no-shuffle", "--max-steps"}},
+      {"Parallelism", {"--threads", "--kernels", "--bucket-mb", "--no-overlap", "--collective-timeout"}},
+      {"Checkpoints", {"--resume", "--force", "--checkpoint-every", "--checkpoint-every-minutes", "--keep"}},
+      {"Evaluation", {"--iw-every", "--iw-samples", "--iw-subset"}},
+      {"Outputs", {"--out", "--gif-delay", "--record-samples", "--results"}},
+  };
+  for (const auto& [group, flags] : groups)
+    for (const char* flag : flags) app.get_option(flag)->group(group);
 }
 
 void add_evaluate_flags(CLI::App& app, EvaluateConfig& c) {
@@ -192,7 +211,14 @@ Command parse_command_line(int argc, char** argv, bool print) {
                "Run under mpirun for several ranks: mpirun -n 8 vae_dist --epochs 50",
                "vae_dist"};
   app.get_formatter()->column_width(34);
+  app.set_version_flag("--version", version_text, "print the version, the commit and what this build has, then exit");
+  app.allow_config_extras(false);  // a misspelt key in a --config file is an error, not ignored
+  app.set_config("--config", "",
+                 "read flags from a TOML file, one `name = value` line per flag named as its long form (epochs = 50, latent-dim = 16, "
+                 "data = \"/shared/fm.h5\"); flags on the command line win")
+      ->check(CLI::ExistingFile);
   add_training_flags(app, command.train);
+  group_training_flags(app);
   auto* evaluate = app.add_subcommand("evaluate", "test ELBO and importance-weighted NLL of a checkpoint, with sample and reconstruction grids");
   add_evaluate_flags(*evaluate, command.evaluate);
   auto* sample = app.add_subcommand("sample", "draw images from a checkpoint (and the latent manifold for a 2-D latent); needs no dataset");

@@ -29,7 +29,7 @@ ElboSums evaluate_elbo(VaeModel& model, const torch::Tensor& images_u8, int64_t 
     const int64_t count = std::min(batch, n - start);
     const auto x = to_model_input(images_u8.narrow(0, start, count), model.canvas(), device);
     const auto eps = noise_table.narrow(0, first_row + start, count).to(device);
-    const LossTerms terms = negative_elbo(model, x, eps);
+    const LossTerms terms = negative_elbo(model, x, eps, Pass::kInference);
     sums.loss += terms.per_image(beta).sum().item<double>();
     sums.kl += terms.kl.sum().item<double>();
     sums.images += static_cast<double>(count);

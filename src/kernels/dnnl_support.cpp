@@ -4,6 +4,27 @@
 #include <string>
 #include <unordered_map>
 
+#include "vae/build_info.hpp"
+
+namespace vae {
+
+std::string onednn_text() {
+  const dnnl_version_t* version = dnnl_version();
+  const std::pair<dnnl::cpu_isa, const char*> names[] = {
+      {dnnl::cpu_isa::avx512_core_amx, "AVX-512 with AMX"}, {dnnl::cpu_isa::avx512_core_bf16, "AVX-512 with bf16"},
+      {dnnl::cpu_isa::avx512_core_vnni, "AVX-512 with VNNI"}, {dnnl::cpu_isa::avx512_core, "AVX-512"},
+      {dnnl::cpu_isa::avx2_vnni, "AVX2 with VNNI"}, {dnnl::cpu_isa::avx2, "AVX2"}, {dnnl::cpu_isa::avx, "AVX"},
+      {dnnl::cpu_isa::sse41, "SSE4.1"}};
+  std::string isa = "its reference kernels";
+  const dnnl::cpu_isa effective = dnnl::get_effective_cpu_isa();
+  for (const auto& [value, name] : names)
+    if (value == effective) isa = name;
+  return std::to_string(version->major) + "." + std::to_string(version->minor) + "." + std::to_string(version->patch) + ", " + isa +
+         " kernels on this CPU";
+}
+
+}  // namespace vae
+
 namespace vae::fast {
 
 dnnl::memory::desc plain_desc(const Dims& shape, Tag layout) { return {shape, dnnl::memory::data_type::f32, layout}; }

@@ -23,10 +23,12 @@ int64_t doublings(int64_t canvas_side) {
   return d;
 }
 
-// Forward passes without autograd on the CPU go through the fast path; training goes through it
-// by FastConvVae::train_step (the trainer's choice), never through autograd.
-bool runs_fast(const FastConvVae* fast, const torch::Tensor& input) {
-  return fast != nullptr && !torch::GradMode::is_enabled() && input.device().is_cpu();
+// Inference passes on the CPU go through the fast path where the model has one; training goes
+// through it by FastConvVae::train_step (the trainer's choice), never through autograd.
+bool runs_fast(const FastConvVae* fast, const torch::Tensor& input, Pass pass) {
+  if (pass != Pass::kInference || fast == nullptr || !input.device().is_cpu()) return false;
+  TORCH_CHECK(!torch::GradMode::is_enabled(), "an inference pass runs with gradients off (EvalModeGuard or NoGradGuard)");
+  return true;
 }
 
 }  // namespace
@@ -54,8 +56,8 @@ ConvVae::ConvVae(const ModelSpec& spec) : VaeModel(spec) {
 }
 
 
-VaeModel::Posterior ConvVae::encode(const torch::Tensor& x) {
-  if (runs_fast(fast_.get(), x)) {
+VaeModel::Posterior ConvVae::encode(const torch::Tensor& x, Pass pass) {
+  if (runs_fast(fast_.get(), x, pass)) {
     auto [mu, log_var] = fast_->encode(x);
     return {mu, log_var};
   }
@@ -69,8 +71,8 @@ VaeModel::Posterior ConvVae::encode(const torch::Tensor& x) {
   return {fc_mu_(h), fc_log_var_(h)};
 }
 
-torch::Tensor ConvVae::decode_logits(const torch::Tensor& z) {
-  if (runs_fast(fast_.get(), z)) return fast_->decode_logits(z);
+torch::Tensor ConvVae::decode_logits(const torch::Tensor& z, Pass pass) {
+  if (runs_fast(fast_.get(), z, pass)) return fast_->decode_logits(z);
   auto h = fc2_(z).view({-1, kBottleneck, 1, 1});
   h = torch::relu(dec1_(h));
   h = torch::relu(dec2_(h));

@@ -11,12 +11,13 @@ MlpVae::MlpVae(const ModelSpec& spec) : VaeModel(spec) {
   fc4_ = register_module("fc4", torch::nn::Linear(kHidden, d));
 }
 
-VaeModel::Posterior MlpVae::encode(const torch::Tensor& x) {
+// LibTorch's kernels for either pass: the MLP has no fast path.
+VaeModel::Posterior MlpVae::encode(const torch::Tensor& x, Pass) {
   const auto h = torch::relu(fc1_(x.flatten(1)));
   return {fc21_(h), fc22_(h)};
 }
 
-torch::Tensor MlpVae::decode_logits(const torch::Tensor& z) {
+torch::Tensor MlpVae::decode_logits(const torch::Tensor& z, Pass) {
   const ImageShape c = canvas();
   return fc4_(torch::relu(fc3_(z))).view({-1, c.channels, c.height, c.width});
 }

@@ -13,10 +13,10 @@ torch::Tensor diagonal_gaussian_log_density(const torch::Tensor& z, const torch:
 
 }  // namespace
 
-VaePass forward_with_noise(VaeModel& model, const torch::Tensor& x, const torch::Tensor& eps) {
-  auto posterior = model.encode(x);
+VaePass forward_with_noise(VaeModel& model, const torch::Tensor& x, const torch::Tensor& eps, Pass pass) {
+  auto posterior = model.encode(x, pass);
   const auto z = posterior.mu + eps * torch::exp(0.5 * posterior.log_var);
-  return {model.decode_logits(z), posterior.mu, posterior.log_var};
+  return {model.decode_logits(z, pass), posterior.mu, posterior.log_var};
 }
 
 torch::Tensor reconstruction_nll(const torch::Tensor& logits, const torch::Tensor& target, const ImageShape& image) {
@@ -29,14 +29,14 @@ torch::Tensor kl_to_standard_normal(const torch::Tensor& mu, const torch::Tensor
   return -0.5 * (1 + log_var - mu.pow(2) - log_var.exp()).sum(1);
 }
 
-LossTerms negative_elbo(VaeModel& model, const torch::Tensor& x, const torch::Tensor& eps) {
-  const VaePass pass = forward_with_noise(model, x, eps);
-  return {reconstruction_nll(pass.logits, x, model.spec().image), kl_to_standard_normal(pass.mu, pass.log_var)};
+LossTerms negative_elbo(VaeModel& model, const torch::Tensor& x, const torch::Tensor& eps, Pass pass) {
+  const VaePass forward = forward_with_noise(model, x, eps, pass);
+  return {reconstruction_nll(forward.logits, x, model.spec().image), kl_to_standard_normal(forward.mu, forward.log_var)};
 }
 
 torch::Tensor importance_weighted_nll(VaeModel& model, const torch::Tensor& x, const torch::Tensor& eps, int64_t chunk) {
   torch::NoGradGuard no_grad;
-  const auto posterior = model.encode(x);
+  const auto posterior = model.encode(x, Pass::kInference);
   const int64_t num_samples = eps.size(0), batch = x.size(0), latent = posterior.mu.size(1);
   TORCH_CHECK(eps.dim() == 3 && eps.size(1) == batch && eps.size(2) == latent, "importance_weighted_nll: eps must be [K, B, latent]");
   const auto std_dev = torch::exp(0.5 * posterior.log_var);
@@ -44,7 +44,7 @@ torch::Tensor importance_weighted_nll(VaeModel& model, const torch::Tensor& x, c
   for (int64_t start = 0; start < num_samples; start += chunk) {
     const int64_t k = std::min(chunk, num_samples - start);
     const auto z = posterior.mu.unsqueeze(0) + eps.narrow(0, start, k).to(posterior.mu.device()) * std_dev.unsqueeze(0);  // [k, B, L]
-    const auto logits = model.decode_logits(z.reshape({k * batch, latent}));
+    const auto logits = model.decode_logits(z.reshape({k * batch, latent}), Pass::kInference);
     const auto targets = x.unsqueeze(0).expand({k, -1, -1, -1, -1}).reshape(logits.sizes());
     const auto log_px_given_z = -reconstruction_nll(logits, targets, model.spec().image).view({k, batch});
     const auto log_pz = diagonal_gaussian_log_density(z, torch::zeros_like(z), torch::zeros_like(z));

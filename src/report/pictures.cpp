@@ -22,7 +22,7 @@ Image grid_of(const torch::Tensor& probabilities, int64_t nrow, int64_t padding)
 
 torch::Tensor decode_images(VaeModel& model, const torch::Tensor& z) {
   const EvalModeGuard eval_mode(model);
-  return crop_to_image(torch::sigmoid(model.decode_logits(z.to(device_of(model)))), model.spec().image).to(torch::kCPU);
+  return crop_to_image(torch::sigmoid(model.decode_logits(z.to(device_of(model)), Pass::kInference)), model.spec().image).to(torch::kCPU);
 }
 
 torch::Tensor fixed_latents(int64_t count, int64_t latent_dim, uint64_t seed) {
@@ -35,7 +35,7 @@ Image reconstruction_grid(VaeModel& model, const torch::Tensor& images_u8, int64
   torch::Tensor recon;
   {
     const EvalModeGuard eval_mode(model);
-    recon = decode_images(model, model.encode(x).mu);
+    recon = decode_images(model, model.encode(x, Pass::kInference).mu);
   }
   const auto originals = images_u8.to(torch::kFloat32) / 255.0;
   std::vector<torch::Tensor> rows;
@@ -65,7 +65,7 @@ torch::Tensor posterior_means(VaeModel& model, const torch::Tensor& images_u8, i
   std::vector<torch::Tensor> means;
   for (int64_t start = 0; start < images_u8.size(0); start += batch) {
     const auto x = to_model_input(images_u8.narrow(0, start, std::min(batch, images_u8.size(0) - start)), model.canvas(), device_of(model));
-    means.push_back(model.encode(x).mu.to(torch::kCPU));
+    means.push_back(model.encode(x, Pass::kInference).mu.to(torch::kCPU));
   }
   return torch::cat(means);
 }

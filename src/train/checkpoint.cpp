@@ -66,7 +66,6 @@ std::string tensor_bytes(const torch::Tensor& t) {
 
 torch::Tensor int64_tensor(int64_t value) { return torch::full({1}, value, torch::kInt64); }
 
-// How LibTorch 1.13's optimizers key their per-parameter state.
 // A checkpoint as read back, before verification.
 struct Loaded {
   torch::serialize::InputArchive archive;

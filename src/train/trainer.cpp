@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <tuple>
 #include <thread>
@@ -31,6 +30,7 @@
 #include "vae/run_summary.hpp"
 #include "vae/sample_record.hpp"
 #include "vae/seeds.hpp"
+#include "vae/stop_protocol.hpp"
 #include "vae/stop_signal.hpp"
 #include "vae/train_setup.hpp"
 
@@ -40,15 +40,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-// Runs an evaluation pass and records its wall time in the result.
-template <typename Pass>
-ElboSums timed(Pass pass) {
-  const auto start = Clock::now();
-  ElboSums sums = pass();
-  sums.seconds = seconds_since(start);
-  return sums;
-}
 
 constexpr int64_t kEvalBatch = 256;
 constexpr int64_t kReconstructionImages = 32;
@@ -77,7 +68,8 @@ class Trainer {
         model_(seeded_model(config, data_.info)),
         test_noise_(test_noise_table(data_.info.test_rows, config.latent_dim,
                                      derive_seed({static_cast<uint64_t>(Stream::kTestNoise), config.seed}))),
-        test_pixels_(pixels_as_tensor(data_.test_shard)) {
+        test_pixels_(pixels_as_tensor(data_.test_shard)),
+        stop_protocol_(runtime, config.checkpoint_every_minutes) {
     model_->to(device_);
     const bool ranks_share_gpu = device_.is_cuda() && runtime.local_size() > static_cast<int>(torch::cuda::device_count());
     comm_ = make_communicator(runtime, device_.is_cuda() ? device_.index() : -1, ranks_share_gpu,
@@ -99,7 +91,7 @@ class Trainer {
     ProgressLine progress(config_.epochs, steps, runtime_.is_root(), runtime_.world_size() == 1 && isatty(STDOUT_FILENO));
     const double elapsed_before = history_.empty() ? 0.0 : history_.back().elapsed_s;
     const auto start = Clock::now();
-    if (decide_at_step_boundary().stop) return stopped_before_first_step();  // a stop sent while the job started
+    if (stop_protocol_.at_step_boundary().stop) return stopped_before_first_step();  // a stop sent while the job started
     for (int epoch = first_epoch_; epoch <= config_.epochs; ++epoch) {
       TrainSums train = epoch == first_epoch_ ? resumed_partial_ : TrainSums{};
       const int64_t first_step = epoch == first_epoch_ ? first_step_ : 0;
@@ -107,11 +99,11 @@ class Trainer {
         stop_at({epoch - 1, stopped_after}, train, "at epoch " + std::to_string(epoch) + ", step " + std::to_string(stopped_after));
         return TrainingOutcome::kStopped;
       }
-      const ElboSums test = evaluation_pass(batches_of(data_.test_shard.count, kEvalBatch), [&](const BetweenBatches& go_on) {
+      const ElboSums test = stop_protocol_.evaluation_pass(batches_of(data_.test_shard.count, kEvalBatch), [&](const BetweenBatches& go_on) {
         return evaluate_elbo(*model_, test_pixels_, data_.test_rows.begin, test_noise_, config_.beta, kEvalBatch, device_, go_on);
       });
       const bool measure_iw = !test.abandoned && (epoch % config_.iw_every == 0 || epoch == config_.epochs);
-      const ElboSums iw = measure_iw ? evaluation_pass(batches_of(static_cast<int64_t>(iw_rows().size()), kImportanceBatch),
+      const ElboSums iw = measure_iw ? stop_protocol_.evaluation_pass(batches_of(static_cast<int64_t>(iw_rows().size()), kImportanceBatch),
                                                        [&](const BetweenBatches& go_on) { return importance_weighted(go_on); })
                                      : ElboSums{};
       if (test.abandoned || iw.abandoned) {  // the epoch's training is done: its checkpoint, with the evaluation left for the resume
@@ -170,7 +162,6 @@ class Trainer {
       for (const auto& m : history_) metrics_log_->write(m);  // the resumed history, then this session's epochs
       reporter_ = make_reporter();
       writer_ = std::make_unique<BackgroundWriter>();
-      last_checkpoint_ = Clock::now();
     });
   }
 
@@ -215,7 +206,7 @@ class Trainer {
       write_checkpoint(path, *snapshot);
       prune_checkpoints(run_dir_, config_.keep);
     }, BackgroundWriter::Failure::kStopsRun);
-    last_checkpoint_ = Clock::now();
+    stop_protocol_.checkpoint_queued();
   }
 
   // Collective: a checkpoint of this exact step within an epoch, with the epoch's training sums so
@@ -229,19 +220,6 @@ class Trainer {
     const PartialEpoch partial{position.step, totals[0], totals[1], totals[2], seconds};
     queue_checkpoint(std::make_shared<CheckpointSnapshot>(snapshot_checkpoint(*model_, *optimizer_, state_at(position.epoch, partial))), position);
     return checkpoint_path(run_dir_, position);
-  }
-
-  // Collective: every rank learns at a step boundary whether any rank was asked to stop, and
-  // whether rank 0's --checkpoint-every-minutes clock has run out (one all-reduce of two numbers).
-  struct StepDecision {
-    bool stop = false, checkpoint = false;
-  };
-  StepDecision decide_at_step_boundary() const {
-    const bool clock_ran_out = runtime_.is_root() && config_.checkpoint_every_minutes > 0 &&
-                               seconds_since(last_checkpoint_) >= 60.0 * config_.checkpoint_every_minutes;
-    std::vector<double> votes{requested_stop_signal() != 0 ? 1.0 : 0.0, clock_ran_out ? 1.0 : 0.0};
-    runtime_.allreduce_sum(votes);
-    return {votes[0] > 0, votes[1] > 0};
   }
 
   // Collective: the checkpoint of the stop, written before any rank leaves, and one line saying
@@ -269,32 +247,6 @@ class Trainer {
     return TrainingOutcome::kStopped;
   }
 
-  // Collective: whether any rank was asked to stop (one all-reduce of one number).
-  bool stop_voted() const {
-    std::vector<double> vote{requested_stop_signal() != 0 ? 1.0 : 0.0};
-    runtime_.allreduce_sum(vote);
-    return vote[0] > 0;
-  }
-
-  // Collective: an evaluation pass that the ranks abandon together, between two batches, when a
-  // stop is asked for, so that a stop never waits for a long evaluation. `batches` is this rank's
-  // count; counts differ between ranks, so every rank votes as often as the one with the most
-  // (the votes it lacks after its own pass ends), and the votes pair up.
-  ElboSums evaluation_pass(int64_t batches, const std::function<ElboSums(const BetweenBatches&)>& pass) const {
-    const auto votes_due = static_cast<int64_t>(runtime_.allreduce_max(static_cast<double>(batches)));
-    int64_t votes = 0;
-    bool stop = false;
-    const BetweenBatches go_on = [&] {
-      ++votes;
-      stop = stop_voted();
-      return !stop;
-    };
-    ElboSums sums = timed([&] { return pass(go_on); });
-    while (!stop && votes < votes_due) go_on();
-    sums.abandoned = stop;
-    return sums;
-  }
-
   // Steps [first_step, steps) of `epoch`, adding to `sums`. Returns −1 when the epoch is done, or
   // the steps of it taken when the ranks agreed to stop.
   int64_t train_epoch(int epoch, int64_t first_step, int64_t steps, TrainSums& sums, ProgressLine& progress) {
@@ -315,7 +267,7 @@ class Trainer {
       sums.images += images;
       sums.seconds = seconds_since(start);
       progress.step(epoch, step, images > 0 ? batch_loss / images : 0.0);
-      const StepDecision decision = decide_at_step_boundary();
+      const StopProtocol::Decision decision = stop_protocol_.at_step_boundary();
       if (decision.stop) return step + 1;
       if (decision.checkpoint) checkpoint_mid_epoch({epoch - 1, step + 1}, sums);
     }
@@ -355,7 +307,7 @@ class Trainer {
 
   // Forward and backward through LibTorch's autograd; returns the summed loss and KL.
   std::pair<double, double> autograd_step(const torch::Tensor& images, const torch::Tensor& eps, double scale) {
-    const LossTerms terms = negative_elbo(*model_, images, eps);
+    const LossTerms terms = negative_elbo(*model_, images, eps, Pass::kAutograd);
     const auto summed = terms.per_image(config_.beta).sum();
     (summed * scale).backward();
     return {summed.item<double>(), terms.kl.sum().item<double>()};
@@ -454,7 +406,7 @@ class Trainer {
   TrainSums resumed_partial_;     // and their sums
   int64_t step_count_ = 0;
   std::vector<EpochMetrics> history_;
-  Clock::time_point last_checkpoint_;  // rank 0: for --checkpoint-every-minutes
+  StopProtocol stop_protocol_;
   // Rank 0's outputs; the writer is declared last, so it is joined before the other two go.
   std::unique_ptr<MetricsLog> metrics_log_;
   std::unique_ptr<RunReporter> reporter_;

@@ -89,7 +89,7 @@ std::vector<torch::Tensor> train_distributed(const DatasetInfo& info, int64_t gl
       if (kernels == Kernels::kFast) {
         model->fast_kernels()->train_step(batch.images, eps, 1.0, scale, [&sync](size_t k) { sync.gradient_ready(k); });
       } else {
-        (negative_elbo(*model, batch.images, eps).per_image(1.0).sum() * scale).backward();
+        (negative_elbo(*model, batch.images, eps, Pass::kAutograd).per_image(1.0).sum() * scale).backward();
       }
     }
     sync.finish();
@@ -107,7 +107,7 @@ std::vector<torch::Tensor> train_single_process(const DatasetInfo& info, int64_t
     const StepBatch batch = loader.step(step);
     const auto eps = lane_noise(step, global_batch).index_select(0, torch::tensor(batch.lanes, torch::kInt64));
     sgd.zero_grad();
-    negative_elbo(*model, batch.images, eps).per_image(1.0).mean().backward();
+    negative_elbo(*model, batch.images, eps, Pass::kAutograd).per_image(1.0).mean().backward();
     sgd.step();
   }
   return model->parameters();

@@ -66,8 +66,8 @@ TEST(GradSync, GradientsAreViewsIntoTheFlatBufferOnOneRank) {
   for (int round = 0; round < 2; ++round) {  // the second round checks that zero_grad resets
     sync.zero_grad();
     twin.zero_grad();
-    forward_with_noise(model, x, torch::zeros({3, 2})).logits.sum().backward();
-    forward_with_noise(twin, x, torch::zeros({3, 2})).logits.sum().backward();
+    forward_with_noise(model, x, torch::zeros({3, 2}), Pass::kAutograd).logits.sum().backward();
+    forward_with_noise(twin, x, torch::zeros({3, 2}), Pass::kAutograd).logits.sum().backward();
     sync.finish();
     for (size_t k = 0; k < model.parameters().size(); ++k) {
       EXPECT_TRUE(torch::allclose(model.parameters()[k].grad(), twin.parameters()[k].grad(), 1e-5, 1e-6)) << "parameter " << k;
@@ -101,7 +101,7 @@ TEST(GradSync, HooksLaunchEveryBucketInOrderDuringBackward) {
     GradSync sync(model.parameters(), comm, 2, {0.1, overlap});
     ASSERT_GE(sync.buckets().size(), 3u);
     sync.zero_grad();
-    forward_with_noise(model, torch::rand({2, 1, 32, 32}), torch::zeros({2, 2})).logits.sum().backward();
+    forward_with_noise(model, torch::rand({2, 1, 32, 32}), torch::zeros({2, 2}), Pass::kAutograd).logits.sum().backward();
     const size_t during_backward = comm.launches.size();
     sync.finish();
     if (overlap == Overlap::kOn) {

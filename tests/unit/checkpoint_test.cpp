@@ -28,7 +28,7 @@ Trained trained_model(int steps, uint64_t seed) {
   t.adam = std::make_unique<torch::optim::Adam>(t.model->parameters(), torch::optim::AdamOptions(1e-3));
   for (int i = 0; i < steps; ++i) {
     t.adam->zero_grad();
-    negative_elbo(*t.model, torch::rand({4, 1, 32, 32}), torch::randn({4, 2})).per_image(1.0).mean().backward();
+    negative_elbo(*t.model, torch::rand({4, 1, 32, 32}), torch::randn({4, 2}), Pass::kAutograd).per_image(1.0).mean().backward();
     t.adam->step();
   }
   return t;

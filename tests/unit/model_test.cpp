@@ -22,7 +22,7 @@ TEST(ConvVae, ShapesFor28And32PixelImages) {
     EXPECT_EQ(model.canvas().height, 32);
     const auto x = pad_to_canvas(torch::rand({5, 1, side, side}), model.canvas());
     ASSERT_EQ(x.sizes(), (std::vector<int64_t>{5, 1, 32, 32}));
-    const auto pass = forward_with_noise(model, x, torch::zeros({5, 2}));
+    const auto pass = forward_with_noise(model, x, torch::zeros({5, 2}), Pass::kAutograd);
     EXPECT_EQ(pass.mu.sizes(), (std::vector<int64_t>{5, 2}));
     EXPECT_EQ(pass.log_var.sizes(), (std::vector<int64_t>{5, 2}));
     EXPECT_EQ(pass.logits.sizes(), (std::vector<int64_t>{5, 1, 32, 32}));
@@ -55,7 +55,7 @@ TEST(ConvVae, LargerImagesDoubleTheCanvasWithAStride2LayerAtEachEnd) {
     EXPECT_EQ(model.canvas().height, c.canvas);
     EXPECT_EQ(model.canvas().width, c.canvas);
     const auto x = pad_to_canvas(torch::rand({2, c.image.channels, c.image.height, c.image.width}), model.canvas());
-    const auto pass = forward_with_noise(model, x, torch::zeros({2, 2}));
+    const auto pass = forward_with_noise(model, x, torch::zeros({2, 2}), Pass::kAutograd);
     EXPECT_EQ(pass.logits.sizes(), (std::vector<int64_t>{2, c.image.channels, c.canvas, c.canvas}));
     const auto names = parameter_names(model);
     for (int k = 1; k <= 2; ++k) {
@@ -72,7 +72,7 @@ TEST(MlpVae, WorksOnTheImageItself) {
   EXPECT_EQ(model.canvas().height, 28);
   EXPECT_EQ(parameter_names(model), (std::vector<std::string>{"fc1.weight", "fc1.bias", "fc21.weight", "fc21.bias", "fc22.weight",
                                                                "fc22.bias", "fc3.weight", "fc3.bias", "fc4.weight", "fc4.bias"}));
-  const auto pass = forward_with_noise(model, torch::rand({3, 1, 28, 28}), torch::zeros({3, 20}));
+  const auto pass = forward_with_noise(model, torch::rand({3, 1, 28, 28}), torch::zeros({3, 20}), Pass::kAutograd);
   EXPECT_EQ(pass.logits.sizes(), (std::vector<int64_t>{3, 1, 28, 28}));
 }
 

@@ -19,7 +19,7 @@ struct Computed {
 };
 
 Computed through_autograd(ConvVae& model, const torch::Tensor& x, const torch::Tensor& eps) {
-  VaePass pass = forward_with_noise(model, x, eps);
+  VaePass pass = forward_with_noise(model, x, eps, Pass::kAutograd);
   const LossTerms terms{reconstruction_nll(pass.logits, x, model.spec().image), kl_to_standard_normal(pass.mu, pass.log_var)};
   auto loss = terms.per_image(1.0).mean();
   loss.backward();
@@ -32,7 +32,7 @@ Computed through_fast_path(ConvVae& model, const torch::Tensor& x, const torch::
   const auto batch = static_cast<double>(x.size(0));
   const auto sums = fast->train_step(x, eps, 1.0, 1.0 / batch, [](size_t) {});
   torch::NoGradGuard no_grad;  // the forward passes below run on the fast path too
-  return {forward_with_noise(model, x, eps), torch::tensor(sums.loss / batch)};
+  return {forward_with_noise(model, x, eps, Pass::kInference), torch::tensor(sums.loss / batch)};
 }
 
 // Runs one batch through the C++ model and asks the oracle to recompute it in float64.
