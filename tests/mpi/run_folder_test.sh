@@ -18,7 +18,7 @@ case_name=$1 ranks=$2 mpiexec=$3 vae_dist=$4 vae_data=$5
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-readonly STOP_BOUND_S=3
+readonly STOP_BOUND_S=5
 
 fail() { echo "FAIL: $*"; echo "--- output ---"; tail -n 30 "$work/out" 2>/dev/null; exit 1; }
 
