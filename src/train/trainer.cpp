@@ -84,7 +84,8 @@ class Trainer {
     if (config.record_samples) sample_record_ = std::make_unique<SampleRecord>(run_dir_, runtime.rank());
   }
 
-  // Collective. kStopped: a stop signal ended the run at a step boundary, with a checkpoint of it.
+  // Collective. kStopped: a stop signal ended the run before its first step, or at a step boundary
+  // or in an epoch's evaluation with a checkpoint of that point (stop_protocol.hpp).
   TrainingOutcome run() {
     const int64_t steps = steps_per_epoch();
     open_outputs();
