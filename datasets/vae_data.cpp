@@ -5,6 +5,7 @@
 //   vae_data inspect FILE.h5 [--train-key K --test-key K --layout L]  how vae_dist reads it; every row read
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 
 #include "vae/default_dataset.hpp"
@@ -57,6 +58,7 @@ vae::DatasetKeys train_only() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGXFSZ, SIG_IGN);  // under a file-size limit a write fails with its line instead of killing the process
   CLI::App app{"vae_data: make and check datasets for vae_dist", "vae_data"};
   app.require_subcommand(1);
 

@@ -79,4 +79,10 @@ echo "kept" >"$work/kept.h5"
 grep -q "b.png is 32×16 RGB" "$work/out" || fail "the odd image is not named"
 [[ $(cat "$work/kept.h5") == kept ]] || fail "a failed import touched the existing file"
 [[ -z $(ls "$work" | grep -v '^kept.h5$' | grep '^kept') ]] || fail "a failed import left a temporary file"
+# Under a file-size limit (its SIGXFSZ at the default action) a write fails with vae_data's line.
+(ulimit -f 64; exec "$vae_data" synth --out "$work/too_big.h5" --train 4000 --test 100) >"$work/out" 2>&1
+status=$?
+[[ $status == 1 ]] || fail "vae_data under a file-size limit exited $status, not 1"
+grep -q "too_big.h5: write failed (File too large" "$work/out" || fail "no line naming the file"
+[[ ! -e $work/too_big.h5 ]] || fail "a partial file was left"
 echo "ok: vae_data import (.npz, .npy, PNG folders) trains on 2 ranks; a failed one leaves the old file"
