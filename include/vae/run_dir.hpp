@@ -2,6 +2,7 @@
 // The run folder (README: outputs): which one a run uses, and whether it may.
 //   runs/<name>/config.json  metrics.jsonl  checkpoints/  samples/  reconstructions/
 //               generated_images.gif  loss.png  latent_manifold.png  latent_scatter.png
+#include <optional>
 #include <string>
 
 #include "vae/config.hpp"
@@ -25,5 +26,7 @@ std::string epoch_file_name(int epoch, const char* extension);
 
 // Writes `json` to <dir>/config.json atomically.
 void write_run_config(const std::string& dir, const std::string& json);
+// The text of <dir>/config.json; none when the folder has no such file.
+std::optional<std::string> read_run_config(const std::string& dir);
 
 }  // namespace vae

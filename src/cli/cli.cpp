@@ -55,16 +55,23 @@ CLI::Validator path_flag() {
   return CLI::Validator([](std::string& text) -> std::string { return text.empty() ? "must name a file or folder (got an empty string)" : ""; }, "");
 }
 
-enum class Zero { kAllowed, kRefused };
-CLI::Validator real_flag(Zero zero, double at_most = std::numeric_limits<double>::infinity()) {
+// The smallest value a real flag takes, and whether that value itself is allowed.
+struct AtLeast {
+  double value;
+  bool inclusive;
+};
+constexpr AtLeast kZeroAllowed{0, true}, kZeroRefused{0, false};
+
+CLI::Validator real_flag(AtLeast lower, double at_most = std::numeric_limits<double>::infinity()) {
   return CLI::Validator(
-      [zero, at_most](std::string& text) -> std::string {
+      [lower, at_most](std::string& text) -> std::string {
         char* end = nullptr;
         const double value = std::strtod(text.c_str(), &end);
-        const bool in_range = std::isfinite(value) && (zero == Zero::kAllowed ? value >= 0 : value > 0) && value <= at_most;
+        const bool in_range = std::isfinite(value) && (lower.inclusive ? value >= lower.value : value > lower.value) && value <= at_most;
+        const auto number = [](double x) { return (std::ostringstream() << x).str(); };
         if (end == text.c_str() || *end != '\0' || !in_range)
-          return std::string("must be a finite number, ") + (zero == Zero::kAllowed ? "0 or more" : "above 0") +
-                 (std::isinf(at_most) ? "" : " and at most " + (std::ostringstream() << at_most).str()) + " (got " + text + ")";
+          return "must be a finite number, " + (lower.inclusive ? (lower.value == 0 ? "0 or more" : "at least " + number(lower.value)) : "above " + number(lower.value)) +
+                 (std::isinf(at_most) ? "" : " and at most " + number(at_most)) + " (got " + text + ")";
         return "";
       },
       "");
@@ -99,7 +106,7 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
       ->option_text("auto|nchw|nhwc|nhw (default: auto)");
   app.add_option_function<double>("--test-fraction", [&c](double fraction) { c.data_keys.test_every = test_every_from_fraction(fraction); },
                                   kTestFractionHelp)
-      ->check(real_flag(Zero::kRefused, 0.5));
+      ->check(real_flag(kZeroRefused, 0.5));
   app.add_option("--model", c.model, "conv (the seed's ConvVAE, 32×32 canvas) or mlp (the fully-connected VAE)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, ModelKind>{{"conv", ModelKind::kConv}, {"mlp", ModelKind::kMlp}}))
       ->option_text("conv|mlp (default: conv)");
@@ -114,8 +121,8 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
       ->check(count_flag(c.global_batch_size));
   app.add_flag("--new-global-batch", c.new_global_batch,
                "on --resume from an epoch-end checkpoint, accept a global batch other than the checkpoint's (the sample order changes)");
-  app.add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(real_flag(Zero::kRefused));
-  app.add_option("--beta", c.beta, "weight of the KL term (β-VAE); 1 is the ELBO")->capture_default_str()->check(real_flag(Zero::kAllowed));
+  app.add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(real_flag(kZeroRefused));
+  app.add_option("--beta", c.beta, "weight of the KL term (β-VAE); 1 is the ELBO")->capture_default_str()->check(real_flag(kZeroAllowed));
   app.add_option("--seed", c.seed, "seeds the weights, the shuffles and the noise")->capture_default_str()->check(seed_flag());
   app.add_option("--threads", c.threads, "intra-op threads per rank (default: the node's cores divided among its ranks, at least 1)")
       ->check(count_flag(c.threads));
@@ -128,7 +135,7 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
   app.add_flag_callback("--no-shuffle", [&c] { c.shuffle = Shuffle::kOff; }, "take each lane's rows in file order");
   app.add_option("--bucket-mb,--bucket_mb", c.bucket_mb, "gradient bucket size in MiB (the first bucket is a quarter of it)")
       ->capture_default_str()
-      ->check(real_flag(Zero::kRefused));
+      ->check(real_flag(kZeroRefused));
   app.add_flag_callback("--no-overlap", [&c] { c.overlap = Overlap::kOff; },
                         "one fused all-reduce after backward instead of buckets overlapped with it");
   app.add_option("--max-steps", c.max_steps, "stop each epoch after this many steps (for quick checks)")->check(count_flag(c.max_steps));
@@ -136,10 +143,7 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
                  "seconds any collective (a start-up check, a gradient all-reduce, a step's stop vote) may wait before the job is aborted, "
                  "naming the ranks it has not heard from; at least 1")
       ->capture_default_str()
-      ->check(CLI::Validator([](std::string& text) -> std::string {
-        const double seconds = std::strtod(text.c_str(), nullptr);
-        return std::isfinite(seconds) && seconds >= 1 ? "" : "must be at least 1 second: shorter waits end healthy jobs while ranks start (got " + text + ")";
-      }, "") & real_flag(Zero::kRefused));
+      ->check(real_flag({1, true}));  // shorter waits end healthy jobs while their ranks start
   app.add_flag("--force", c.force, "start over in an output folder that holds another run (deletes that run's files)");
   app.add_option("--resume", c.resume,
                  "continue from a checkpoint: a path, or `auto` for the newest valid one in --out (the newest run when --out is not given; "
@@ -149,7 +153,7 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
       ->check(count_flag(c.checkpoint_every));
   app.add_option("--checkpoint-every-minutes", c.checkpoint_every_minutes,
                  "also write a checkpoint mid-epoch at the first step this many minutes after the last one (long epochs)")
-      ->check(real_flag(Zero::kRefused));
+      ->check(real_flag(kZeroRefused));
   app.add_option("--keep", c.keep, "checkpoints kept in the run folder")->capture_default_str()->check(count_flag(c.keep));
   app.add_option("--iw-every", c.iw_every, "epochs between importance-weighted NLL estimates (one is always made at the end)")
       ->capture_default_str()

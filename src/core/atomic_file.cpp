@@ -61,10 +61,7 @@ uintmax_t remove_stale_temporaries(const std::string& folder) {
   uintmax_t bytes = 0;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(folder, error)) {
-    const std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file(error) || name.size() <= sizeof(kTemporarySuffix) ||
-        name.compare(name.size() - std::strlen(kTemporarySuffix), std::string::npos, kTemporarySuffix) != 0)
-      continue;
+    if (!entry.is_regular_file(error) || entry.path().extension() != kTemporarySuffix) continue;
     const uintmax_t size = entry.file_size(error);
     if (!error && fs::remove(entry.path(), error)) bytes += size;
   }

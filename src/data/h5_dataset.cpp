@@ -21,14 +21,7 @@ using h5::Handle;
 
 constexpr int64_t kTargetChunkBytes = int64_t{1} << 20;  // ~1 MiB of images per chunk
 
-// True when every component of `key` ("/a/b/c") exists: H5Lexists fails on a missing parent.
-bool has_path(hid_t file, const std::string& key) {
-  for (size_t slash = key.find('/', 1);; slash = key.find('/', slash + 1)) {
-    const std::string prefix = key.substr(0, slash);
-    if (!prefix.empty() && prefix != "/" && H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
-    if (slash == std::string::npos) return true;
-  }
-}
+using h5::links_exist;
 
 // "/train/images, /train/labels, /x_train": what a user can pass to --train-key/--test-key.
 std::string datasets_in(hid_t file) {
@@ -89,15 +82,10 @@ PixelType pixel_type_of(hid_t type, const std::string& where) {
 }
 
 // The filters HDF5 will decode on read, by name ("gzip, shuffle").
-std::string filters_of(hid_t dcpl) {
+std::string filter_names(hid_t dcpl) {
   std::string names;
-  for (int i = 0, n = H5Pget_nfilters(dcpl); i < n; ++i) {
-    unsigned flags = 0;
-    size_t count = 0;
-    char name[64] = {};
-    const H5Z_filter_t id = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &count, nullptr, sizeof name, name, nullptr);
-    names += (names.empty() ? "" : ", ") + std::string(id == H5Z_FILTER_DEFLATE ? "gzip" : id == H5Z_FILTER_SHUFFLE ? "shuffle" : name);
-  }
+  for (const auto& [id, name] : h5::filters_of(dcpl))
+    names += (names.empty() ? "" : ", ") + (id == H5Z_FILTER_DEFLATE ? std::string("gzip") : id == H5Z_FILTER_SHUFFLE ? std::string("shuffle") : name);
   return names;
 }
 
@@ -122,7 +110,7 @@ SplitShape describe_split(hid_t file, Split split, const std::string& key, Layou
   const std::string where = path + ": " + key;
   const std::string flag = split == Split::kTrain ? "--train-key" : "--test-key";
   h5::require_links_resolve(file, key, path);
-  require(has_path(file, key), where + " is missing (datasets in the file: " + datasets_in(file) + "); name the " +
+  require(links_exist(file, key), where + " is missing (datasets in the file: " + datasets_in(file) + "); name the " +
                                    split_name(split) + " images with " + flag +
                                    (split == Split::kTest ? ", or test on a share of the train rows with --test-fraction" : ""));
   Handle images(check_read(H5Dopen2(file, key.c_str(), H5P_DEFAULT), path, ("opening " + key).c_str()), H5Dclose);
@@ -148,14 +136,14 @@ SplitShape describe_split(hid_t file, Split split, const std::string& key, Layou
     std::vector<hsize_t> chunk(dims.size());
     H5Pget_chunk(dcpl.get(), rank, chunk.data());
     source.chunk_rows = static_cast<int64_t>(chunk[0]);
-    source.filters = filters_of(dcpl.get());
+    source.filters = filter_names(dcpl.get());
   }
 
   // Labels sit next to images named ".../images" (the schema's /train/labels).
   const std::string suffix = "/images";
   if (key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0) {
     const std::string labels_key = key.substr(0, key.size() - suffix.size()) + "/labels";
-    if (has_path(file, labels_key)) {
+    if (links_exist(file, labels_key)) {
       Handle labels(check_read(H5Dopen2(file, labels_key.c_str(), H5P_DEFAULT), path, "opening the labels"), H5Dclose);
       h5::require_virtual_sources(labels.get(), labels_key, path);
       h5::require_filters_available(labels.get(), labels_key, path);
@@ -273,7 +261,7 @@ DatasetInfo read_dataset_info(const std::string& path, const DatasetKeys& keys) 
   DatasetInfo info;
   info.path = path;
   SplitShape train = describe_split(file.get(), Split::kTrain, keys.train, keys.layout, path);
-  require(keys.test_every == 0 || !has_path(file.get(), keys.test),
+  require(keys.test_every == 0 || !links_exist(file.get(), keys.test),
           path + " has a test split (" + keys.test + "): --test-fraction is for files without one; leave it out, or test on other rows with --test-key");
   SplitShape test = keys.test_every > 0 ? train : describe_split(file.get(), Split::kTest, keys.test, keys.layout, path);
   if (keys.test_every > 0) cut_test_rows(train.source, test.source, keys.test_every, path);

@@ -53,8 +53,9 @@ std::string first_existing(const std::vector<fs::path>& candidates) {
 
 // True when `key` names an object in `file`, every link on the way resolving.
 bool object_exists(hid_t file, const std::string& key) {
+  if (!links_exist(file, key)) return false;
   for (const std::string& prefix : prefixes_of(key))
-    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0 || H5Oexists_by_name(file, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (H5Oexists_by_name(file, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
   return true;
 }
 
@@ -85,6 +86,24 @@ bool can_read_first_value(hid_t dataset) {
 }
 
 }  // namespace
+
+bool links_exist(hid_t file, const std::string& key) {
+  for (const std::string& prefix : prefixes_of(key))
+    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+  return true;
+}
+
+std::vector<Filter> filters_of(hid_t dcpl) {
+  std::vector<Filter> filters;
+  for (int i = 0, n = H5Pget_nfilters(dcpl); i < n; ++i) {
+    unsigned flags = 0;
+    size_t count = 0;
+    char name[64] = {};
+    const H5Z_filter_t id = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &count, nullptr, sizeof name, name, nullptr);
+    if (id >= 0) filters.push_back({id, name});
+  }
+  return filters;
+}
 
 void require_links_resolve(hid_t file, const std::string& key, const std::string& path) {
   for (const std::string& prefix : prefixes_of(key)) {
@@ -131,15 +150,11 @@ void require_virtual_sources(hid_t dataset, const std::string& key, const std::s
 
 void require_filters_available(hid_t dataset, const std::string& key, const std::string& path) {
   Handle dcpl(check(H5Dget_create_plist(dataset), path, "creation plist"), H5Pclose);
-  for (int i = 0, n = H5Pget_nfilters(dcpl.get()); i < n; ++i) {
-    unsigned flags = 0;
-    size_t count = 0;
-    char name[64] = {};
-    const H5Z_filter_t id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &count, nullptr, sizeof name, name, nullptr);
+  for (const auto& [id, name] : filters_of(dcpl.get())) {
     // H5Zfilter_avail knows the built-in filters only; a plugin is loaded by the first read that needs it.
-    if (id < 0 || H5Zfilter_avail(id) > 0 || can_read_first_value(dataset)) continue;
+    if (H5Zfilter_avail(id) > 0 || can_read_first_value(dataset)) continue;
     const auto [known_name, package] = known_filter(id);
-    const std::string filter_name = !known_name.empty() ? known_name : name[0] != '\0' ? name : "unknown";
+    const std::string filter_name = !known_name.empty() ? known_name : !name.empty() ? name : "unknown";
     throw UserError(path + ": " + key + " is compressed with HDF5 filter " + std::to_string(id) + " (" + filter_name +
                     "), which this HDF5 cannot load: " +
                     (package.empty() ? "install its plugin" : "install Debian's " + package + " (launch/install_deps.sh does)") +

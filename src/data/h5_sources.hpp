@@ -6,8 +6,20 @@
 #include <hdf5.h>
 
 #include <string>
+#include <vector>
 
 namespace vae::h5 {
+
+// True when every link on the way to `key` ("/a/b/c") exists (H5Lexists fails on a missing
+// parent); the links need not resolve.
+bool links_exist(hid_t file, const std::string& key);
+
+// The filters a chunked dataset's bytes pass through, in order, from its creation property list.
+struct Filter {
+  H5Z_filter_t id;
+  std::string name;  // as the file records it
+};
+std::vector<Filter> filters_of(hid_t dcpl);
 
 // Throws UserError when a link on the way to `key` in `file` (the file at `path`) is an external
 // or soft link whose target cannot be opened, naming the link and its target.

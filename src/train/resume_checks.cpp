@@ -2,11 +2,10 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "vae/error.hpp"
+#include "vae/run_dir.hpp"
 
 namespace vae {
 namespace {
@@ -45,13 +44,10 @@ ResumeSource choose_resume_source(const TrainConfig& config, const std::string& 
   require(set_aside == 0, run_dir + " holds no checkpoint that verifies (" + std::to_string(set_aside) + " damaged, kept as *" + kDamagedSuffix +
                               " in " + (fs::path(run_dir) / "checkpoints").string() +
                               "): to start this run over, pass --force instead of --resume auto (the damaged files stay); or pick another --out");
-  const fs::path config_file = fs::path(run_dir) / "config.json";
-  if (fs::exists(config_file)) {
-    std::ifstream in(config_file);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    require(nlohmann::json::accept(text), config_file.string() + " is damaged (not JSON), and the run has no checkpoint: fix the file, or start over with --force instead of --resume auto");
+  if (const std::optional<std::string> text = read_run_config(run_dir)) {
+    require(nlohmann::json::accept(*text), run_dir + "/config.json is damaged (not JSON), and the run has no checkpoint: fix the file, or start over with --force instead of --resume auto");
     std::printf("vae_dist: %s has no checkpoint yet: starting it from the beginning with the settings of its config.json\n", run_dir.c_str());
-    return {"", text};
+    return {"", *text};
   }
   require(!fs::exists(fs::path(run_dir) / "metrics.jsonl"),
           run_dir + " holds a metrics.jsonl but neither a checkpoint nor the config.json that says how it was run: start it over with --force instead of --resume auto, or pick another --out");

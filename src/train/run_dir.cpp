@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "vae/checkpoint.hpp"
 #include "vae/error.hpp"
@@ -16,6 +18,8 @@ namespace fs = std::filesystem;
 // The files a run writes into its folder; --force removes exactly these.
 const char* const kRunArtifacts[] = {"checkpoints", "samples", "reconstructions", "metrics.jsonl", "config.json",
                                      "generated_images.gif", "loss.png", "latent_manifold.png", "latent_scatter.png", "sample_record"};
+
+std::string config_path(const std::string& dir) { return (fs::path(dir) / "config.json").string(); }
 
 std::string timestamp() {
   const std::time_t now = std::time(nullptr);
@@ -51,7 +55,7 @@ std::string choose_run_dir(const TrainConfig& config) {
 
 void claim_run_dir(const std::string& dir, bool resuming, bool force) {
   const fs::path root(dir);
-  const bool holds_run = !list_checkpoints(dir).empty() || fs::exists(root / "metrics.jsonl") || fs::exists(root / "config.json");
+  const bool holds_run = !list_checkpoints(dir).empty() || fs::exists(root / "metrics.jsonl") || fs::exists(config_path(dir));
   if (holds_run && !resuming) {
     require(force, dir + " already holds a run: continue it with --resume auto, start it over with --force, or pick another --out");
     for (const char* artifact : kRunArtifacts) {
@@ -77,7 +81,13 @@ std::string epoch_file_name(int epoch, const char* extension) {
 }
 
 void write_run_config(const std::string& dir, const std::string& json) {
-  write_file_atomically((fs::path(dir) / "config.json").string(), std::vector<uint8_t>(json.begin(), json.end()));
+  write_file_atomically(config_path(dir), std::vector<uint8_t>(json.begin(), json.end()));
+}
+
+std::optional<std::string> read_run_config(const std::string& dir) {
+  std::ifstream in(config_path(dir));
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 }  // namespace vae

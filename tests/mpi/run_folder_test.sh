@@ -6,7 +6,7 @@
 #       one line, keeps them as *.damaged and leaves config.json and metrics.jsonl as they were;
 #       --force then starts over and still keeps them;
 #       config_only — the checkpoints deleted, config.json kept: --resume auto starts the run from
-#       the beginning with the folder's settings, not the defaults;
+#       the beginning with the folder's settings, not the defaults; a damaged config.json is refused;
 #       stale_temporaries — temporary files of a killed writer are deleted when the run goes on;
 #       stop_at_start — a stop that lands while the ranks are still loading: exit 75, not death;
 #       stop_in_evaluation — a stop during a long end-of-epoch evaluation ends every rank within
@@ -69,7 +69,14 @@ case $case_name in
     grep -q "$((16 * ranks)) global" "$work/out" || fail "the run did not keep the global batch"
     grep -q '"data": "'"$work/data.h5"'"' "$work/run/config.json" || fail "config.json lost its dataset"
     [[ -f $work/run/checkpoints/epoch_0001.pt ]] || fail "no checkpoint"
-    echo "ok: config.json alone: the run starts over with its settings (latent 3, its dataset, its batch)" ;;
+    # A damaged config.json and no checkpoint: refused, the file left as it is.
+    rm "$work"/run/checkpoints/*
+    printf '{"latent_dim": 3, "data' >"$work/run/config.json"
+    run_recording --out "$work/run" --resume auto && fail "--resume auto started from a damaged config.json"
+    every_rank_exited 1
+    said_once "vae_dist: error: $work/run/config.json is damaged (not JSON)"
+    [[ $(cat "$work/run/config.json") == '{"latent_dim": 3, "data' ]] || fail "the damaged config.json was rewritten"
+    echo "ok: config.json alone: the run starts over with its settings (latent 3, its dataset, its batch); a damaged one is refused and kept" ;;
   stale_temporaries)
     "$mpiexec" -n "$ranks" "$vae_dist" "${common[@]}" --epochs 1 --out "$work/run" >"$work/out" 2>&1 || fail "the first run"
     head -c 3000000 /dev/zero >"$work/run/checkpoints/epoch_0002.pt.tmp"         # the name older versions wrote
