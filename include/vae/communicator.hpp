@@ -36,24 +36,20 @@ class Communicator {
   virtual const char* name() const = 0;
 };
 
-// For NCCL, whose waits poll a CUDA event (MPI's go through Runtime::wait_for).
-struct CommOptions {
-  double timeout_s = 300;      // a wait longer than this aborts the job (a dead or stuck rank)
-  double stall_warning_s = 30; // a wait longer than this prints which collective is late
-};
+// Both back ends wait through Runtime::wait_for, with its --collective-timeout.
 
-// MPI; its waits follow the runtime's --collective-timeout (Runtime::wait_for).
+// MPI.
 std::unique_ptr<Communicator> make_mpi_communicator(const Runtime& runtime);
 
 // NCCL across the ranks, one GPU each (`cuda_device` is this rank's). Throws when the build has
 // no NCCL (see nccl_available()).
-std::unique_ptr<Communicator> make_nccl_communicator(const Runtime& runtime, int cuda_device, CommOptions options);
+std::unique_ptr<Communicator> make_nccl_communicator(const Runtime& runtime, int cuda_device);
 bool nccl_available();
 
 // NCCL when every rank's model is on a GPU of its own (NCCL refuses two ranks on one GPU), MPI
 // otherwise. Collective: the ranks agree on one back end.
 // `cuda_device` < 0 means the model is on the CPU; `ranks_share_gpu` is true when the node has
 // fewer GPUs than ranks.
-std::unique_ptr<Communicator> make_communicator(const Runtime& runtime, int cuda_device, bool ranks_share_gpu, CommOptions options);
+std::unique_ptr<Communicator> make_communicator(const Runtime& runtime, int cuda_device, bool ranks_share_gpu);
 
 }  // namespace vae

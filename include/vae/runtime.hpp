@@ -8,6 +8,18 @@
 // No collective waits forever: each one polls, warns when it has waited half its timeout, and
 // ends the job when it has waited the whole of it, naming the ranks (and their hosts) it has not
 // heard from (Note [Naming a lost peer] in src/comm/liveness.hpp).
+//
+// Note [Just-in-time checkpoint]: a collective that cannot complete because a peer is gone ends
+// in one of three ways: the collective timeout, an error MPI reports, or a stop signal from the
+// launcher (mpirun and Slurm send SIGTERM to the survivors when a rank or a node dies, and SIGKILL
+// a grace period later). Every survivor still holds the replicas' state as of the last step all
+// ranks completed, so each can save it: the trainer gives the runtime a `rescue` that writes that
+// checkpoint, and wait_for runs it once, when the collective times out, when MPI fails, or when a
+// stop signal has been pending for kRescueDelay while a collective waits (a healthy job's
+// collective completes within a step, and the stop then goes by the vote of stop_protocol.hpp).
+// After a rescue the wait goes on for kAfterRescueS (the stop of a healthy job completes);
+// then the rank names the ranks it has not heard from and ends the job with status 75.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -40,9 +52,18 @@ class Runtime {
 
   // How long a collective may wait before the job ends (--collective-timeout; default 300 s).
   void set_collective_timeout(double seconds);
+  double collective_timeout_s() const { return timeout_s_; }
   // Polls `done` until it returns true, with this runtime's timeout: warns, then names the silent
-  // ranks and aborts the job. `what` names the collective in those messages.
+  // ranks and aborts the job. `what` names the collective in those messages. Runs the rescue when
+  // a peer is lost (Note [Just-in-time checkpoint]).
   void wait_for(const std::function<bool()>& done, const std::string& what) const;
+
+  // What a survivor saves when a peer is lost: returns the file it wrote, or "" when there was
+  // nothing new to save. Empty (the default) while there is nothing to save, or while the ranks
+  // are known to be together (a stop's own checkpoint). Runs at most once per process.
+  // Const like the collectives it serves: the trainer, which holds the runtime as const, sets it.
+  using Rescue = std::function<std::string()>;
+  void set_rescue(Rescue rescue) const { rescue_ = std::move(rescue); }
 
   // Element-wise sums across ranks, in place.
   void allreduce_sum(std::vector<double>& values) const;
@@ -65,8 +86,15 @@ class Runtime {
   int rank_ = 0, world_size_ = 1, local_rank_ = 0, local_size_ = 1, host_count_ = 1;
   std::string host_;
   std::vector<std::string> hosts_;  // host of every rank
+  // Runs the rescue if there is one and it has not run yet; says what it saved.
+  std::string run_rescue() const;
+  // Names the silent ranks of a wait that began at `since` and ends the job with `code`.
+  [[noreturn]] void give_up(const std::string& what, const std::string& why, std::chrono::steady_clock::time_point since, int code) const;
+
   double timeout_s_ = 300, stall_warning_s_ = 30;
   std::unique_ptr<Liveness> liveness_;
+  mutable Rescue rescue_;
+  mutable bool rescued_ = false;
 };
 
 }  // namespace vae

@@ -25,8 +25,12 @@ Liveness::~Liveness() {
   MPI_Comm_free(&comm_);
 }
 
-void Liveness::pulse() {
+void Liveness::pulse(Clock::time_point wait_start) {
   const auto now = Clock::now();
+  if (wait_start != listening_for_) {  // a new wait: what is queued was sent during an earlier one
+    take_arrived(now, /*count=*/false);
+    listening_for_ = wait_start;
+  }
   if (now - last_sent_ >= std::chrono::seconds(1)) {
     for (int peer = 0; peer < world_size_; ++peer) {
       if (peer == rank_) continue;
@@ -36,12 +40,16 @@ void Liveness::pulse() {
     }
     last_sent_ = now;
   }
+  take_arrived(now, /*count=*/true);
+}
+
+void Liveness::take_arrived(Clock::time_point now, bool count) {
   for (int peer = 0; peer < world_size_; ++peer) {
     auto& request = receives_[static_cast<size_t>(peer)];
     if (peer == rank_) continue;
     int arrived = 0;
     while (MPI_Test(&request, &arrived, MPI_STATUS_IGNORE) == MPI_SUCCESS && arrived) {  // drain, then listen again
-      last_heard_[static_cast<size_t>(peer)] = now;
+      if (count) last_heard_[static_cast<size_t>(peer)] = now;
       MPI_Irecv(&inbox_[static_cast<size_t>(peer)], 1, MPI_CHAR, peer, kPulseTag, comm_, &request);
     }
   }

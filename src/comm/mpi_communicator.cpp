@@ -13,8 +13,8 @@ namespace {
 
 class MpiWork : public CommWork {
  public:
-  MpiWork(std::shared_ptr<MPI_Request> request, size_t count, const Runtime& runtime)
-      : request_(std::move(request)), count_(count), runtime_(runtime) {}
+  MpiWork(std::shared_ptr<MPI_Request> request, size_t count, const char* what, const Runtime& runtime)
+      : request_(std::move(request)), count_(count), what_(what), runtime_(runtime) {}
 
   // Polls through Runtime::wait_for rather than blocking in MPI_Wait, so a dead, cut-off or stuck
   // peer ends the job after --collective-timeout, named, instead of hanging it.
@@ -23,12 +23,13 @@ class MpiWork : public CommWork {
       int done = 0;
       VAE_MPI_CHECK(MPI_Test(request_.get(), &done, MPI_STATUS_IGNORE));
       return done != 0;
-    }, "gradient all-reduce of " + std::to_string(count_) + " floats");
+    }, std::string(what_) + " of " + std::to_string(count_) + " floats");
   }
 
  private:
   std::shared_ptr<MPI_Request> request_;  // shared with the communicator's in-flight list
   size_t count_;
+  const char* what_;
   const Runtime& runtime_;
 };
 
@@ -46,11 +47,13 @@ class MpiCommunicator : public Communicator {
     auto request = std::make_shared<MPI_Request>(MPI_REQUEST_NULL);
     VAE_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(count), MPI_FLOAT, MPI_SUM, comm_, request.get()));
     in_flight_.push_back(request);
-    return std::make_unique<MpiWork>(std::move(request), count, runtime_);
+    return std::make_unique<MpiWork>(std::move(request), count, "gradient all-reduce", runtime_);
   }
 
   void broadcast(float* data, size_t count, int root) override {
-    VAE_MPI_CHECK(MPI_Bcast(data, static_cast<int>(count), MPI_FLOAT, root, comm_));
+    auto request = std::make_shared<MPI_Request>(MPI_REQUEST_NULL);
+    VAE_MPI_CHECK(MPI_Ibcast(data, static_cast<int>(count), MPI_FLOAT, root, comm_, request.get()));
+    MpiWork(std::move(request), count, "parameter broadcast", runtime_).wait();
   }
 
   // Tests every request still in flight (a completed one reads MPI_REQUEST_NULL) and forgets

@@ -7,14 +7,26 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "liveness.hpp"
 #include "mpi_check.hpp"
 #include "vae/error.hpp"
+#include "vae/stop_signal.hpp"
 
 namespace vae {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Note [Just-in-time checkpoint] in runtime.hpp: how long a stop signal may be pending while a
+// collective waits before this rank saves the last step (mpirun's SIGKILL follows its SIGTERM by
+// one second), and how long the wait then goes on before the rank gives up.
+constexpr double kRescueDelayS = 0.25;
+constexpr double kAfterRescueS = 3.0;
+
+double seconds_between(Clock::time_point from, Clock::time_point to) { return std::chrono::duration<double>(to - from).count(); }
 
 // Waits for a non-blocking collective through Runtime::wait_for.
 void complete(const Runtime& runtime, MPI_Request& request, const char* what) {
@@ -78,29 +90,66 @@ void Runtime::set_collective_timeout(double seconds) {
 }
 
 void Runtime::wait_for(const std::function<bool()>& done, const std::string& what) const {
-  using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   bool warned = false;
-  for (long polls = 0; !done(); ++polls) {
+  std::optional<Clock::time_point> stop_seen, rescued_at;  // in this wait
+  for (long polls = 0;; ++polls) {
+    bool finished = false;
+    try {
+      finished = done();
+    } catch (const std::exception& error) {  // MPI reports a broken link or a peer's abort
+      const std::string saved = run_rescue();
+      if (saved.empty() && !rescued_at) throw;
+      give_up(what, std::string("failed: ") + error.what(), start, kExitStoppedResumable);
+    }
+    if (finished) return;
     std::this_thread::yield();  // an oversubscribed node needs the core for the late rank
     if (polls % 1024 != 1023) continue;
-    const double waited = std::chrono::duration<double>(Clock::now() - start).count();
+    const auto now = Clock::now();
+    const double waited = seconds_between(start, now);
+    if (requested_stop_signal() != 0 && rescue_ && !rescued_) {
+      if (!stop_seen) stop_seen = now;
+      if (seconds_between(*stop_seen, now) >= kRescueDelayS) {
+        run_rescue();
+        rescued_at = now;
+      }
+    }
+    if (liveness_ && (rescued_at || waited >= stall_warning_s_)) liveness_->pulse(start);
+    if (rescued_at && seconds_between(*rescued_at, now) >= kAfterRescueS)
+      give_up(what, "did not complete after a stop signal", start, kExitStoppedResumable);
     if (waited < stall_warning_s_) continue;
-    if (liveness_) liveness_->pulse();
     if (!warned) {
       std::fprintf(stderr, "[%s rank %d] %s has waited %.0f s: another rank is late\n", host_.c_str(), rank_, what.c_str(), waited);
       warned = true;
     }
     if (waited > timeout_s_) {
-      const std::vector<int> silent = liveness_ ? liveness_->silent_since(start) : std::vector<int>{};
-      const std::string who = silent.empty() ? "every rank answers, so one is stuck inside MPI"
-                                             : "no word from " + describe_ranks(*this, silent) + " since it began: dead, cut off or hung";
-      std::fprintf(stderr, "[%s rank %d] error: %s waited %.0f s (--collective-timeout); %s; aborting the job\n", host_.c_str(), rank_,
-                   what.c_str(), waited, who.c_str());
-      std::fflush(stderr);
-      abort(kExitCollectiveTimeout);
+      const bool saved = !run_rescue().empty() || rescued_at;
+      char why[64];
+      std::snprintf(why, sizeof(why), "waited %.0f s (--collective-timeout)", waited);
+      give_up(what, why, start, saved ? kExitStoppedResumable : kExitCollectiveTimeout);
     }
   }
+}
+
+std::string Runtime::run_rescue() const {
+  if (!rescue_ || rescued_) return "";
+  rescued_ = true;
+  const std::string saved = rescue_();
+  std::fprintf(stderr, "[%s rank %d] %s\n", host_.c_str(), rank_,
+               saved.empty() ? "a peer may be lost: nothing new to save since the last checkpoint"
+                             : ("a peer may be lost: saved the last step every rank completed: " + saved).c_str());
+  std::fflush(stderr);
+  return saved;
+}
+
+void Runtime::give_up(const std::string& what, const std::string& why, Clock::time_point since, int code) const {
+  const std::vector<int> silent = liveness_ ? liveness_->silent_since(since) : std::vector<int>{};
+  const std::string who = silent.empty() ? "every rank answers, so one is stuck inside MPI"
+                                         : "no word from " + describe_ranks(*this, silent) + " since it began: dead, cut off or hung";
+  std::fprintf(stderr, "[%s rank %d] error: %s %s; %s; ending the job (exit status %d%s)\n", host_.c_str(), rank_, what.c_str(), why.c_str(),
+               who.c_str(), code, code == kExitStoppedResumable ? ": continue with --resume auto" : "");
+  std::fflush(stderr);
+  abort(code);
 }
 
 int Runtime::default_threads() const {

@@ -16,12 +16,12 @@ double stop_vote() { return requested_stop_signal() != 0 ? 1.0 : 0.0; }
 StopProtocol::StopProtocol(const Runtime& runtime, double checkpoint_every_minutes)
     : runtime_(runtime), checkpoint_every_minutes_(checkpoint_every_minutes), last_checkpoint_(Clock::now()) {}
 
-StopProtocol::Decision StopProtocol::at_step_boundary() const {
+StopProtocol::Decision StopProtocol::at_step_boundary(StepTotals mine) const {
   const bool clock_ran_out = runtime_.is_root() && checkpoint_every_minutes_ > 0 &&
                              std::chrono::duration<double>(Clock::now() - last_checkpoint_).count() >= 60.0 * checkpoint_every_minutes_;
-  std::vector<double> votes{stop_vote(), clock_ran_out ? 1.0 : 0.0};
+  std::vector<double> votes{stop_vote(), clock_ran_out ? 1.0 : 0.0, mine.loss, mine.kl, mine.images};
   runtime_.allreduce_sum(votes);
-  return {votes[0] > 0, votes[1] > 0};
+  return {votes[0] > 0, votes[1] > 0, {votes[2], votes[3], votes[4]}};
 }
 
 void StopProtocol::checkpoint_queued() { last_checkpoint_ = Clock::now(); }

@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <tuple>
@@ -56,6 +57,16 @@ std::string batch_text(int64_t global_batch, int world_size) {
   const int64_t fewest = global_batch / world_size, most = (global_batch + world_size - 1) / world_size;
   return std::to_string(global_batch) + " global, " + std::to_string(fewest) + (most == fewest ? "" : "–" + std::to_string(most)) +
          " per rank";
+}
+
+// "1 of 2" when launch/vae_run.sh --max-restarts started the job again after a failure, "3 (Slurm
+// requeue)" when Slurm did; "" for a first start.
+std::string restart_text() {
+  const char* launcher = std::getenv("VAE_RESTART");
+  if (launcher != nullptr && *launcher != '\0') return launcher;
+  const char* requeues = std::getenv("SLURM_RESTART_COUNT");
+  if (requeues != nullptr && std::atoi(requeues) > 0) return std::string(requeues) + " (Slurm requeue)";
+  return "";
 }
 
 }  // namespace
@@ -206,7 +217,13 @@ std::string configuration_table(const Runtime& runtime, const TrainConfig& confi
       {"output", run_dir},
   };
   std::ostringstream table;
-  for (const auto& [key, value] : rows) table << "  " << key << std::string(13 - std::string(key).size(), ' ') << value << '\n';
+  const auto print_row = [&](const std::string& key, const std::string& value) {
+    table << "  " << key << std::string(13 - key.size(), ' ') << value << '\n';
+  };
+  for (const auto& [key, value] : rows) {
+    print_row(key, value);
+    if (std::string(key) == "ranks" && !restart_text().empty()) print_row("restart", restart_text() + " on " + std::to_string(runtime.hosts()) + " host(s)");
+  }
   return table.str();
 }
 

@@ -51,7 +51,8 @@ std::shared_ptr<VaeModel> seeded_model(const TrainConfig& config, const DatasetI
   return make_model({config.model, {info.channels, info.height, info.width}, config.latent_dim, config.kernels});
 }
 
-// Per-rank sums of one epoch's training steps.
+// One epoch's training so far: the sums over all ranks (each step's vote carries them), and this
+// rank's seconds.
 struct TrainSums {
   double loss = 0, kl = 0, images = 0, seconds = 0;
 };
@@ -72,8 +73,7 @@ class Trainer {
         stop_protocol_(runtime, config.checkpoint_every_minutes) {
     model_->to(device_);
     const bool ranks_share_gpu = device_.is_cuda() && runtime.local_size() > static_cast<int>(torch::cuda::device_count());
-    comm_ = make_communicator(runtime, device_.is_cuda() ? device_.index() : -1, ranks_share_gpu,
-                              CommOptions{config.collective_timeout_s, std::min(30.0, config.collective_timeout_s / 2)});
+    comm_ = make_communicator(runtime, device_.is_cuda() ? device_.index() : -1, ranks_share_gpu);
     optimizer_ = std::make_unique<torch::optim::Adam>(model_->parameters(), torch::optim::AdamOptions(config.lr));
     if (!checkpoint.empty()) resume_from(checkpoint);  // before GradSync: loading replaces what its hooks hang on
     grad_sync_ = std::make_unique<GradSync>(model_->parameters(), *comm_, runtime.world_size(),
@@ -82,7 +82,10 @@ class Trainer {
     loader_ = std::make_unique<Loader>(std::move(data_.train_shard),
                                        Loader::Options{data_.order, data_.lanes, model_->canvas(), config.shuffle, config.seed, device_});
     if (config.record_samples) sample_record_ = std::make_unique<SampleRecord>(run_dir_, runtime.rank());
+    runtime_.set_rescue([this] { return save_last_agreed_step(); });
   }
+
+  ~Trainer() { runtime_.set_rescue(nullptr); }
 
   // Collective. kStopped: a stop signal ended the run before its first step, or at a step boundary
   // or in an epoch's evaluation with a checkpoint of that point (stop_protocol.hpp).
@@ -94,7 +97,8 @@ class Trainer {
     const auto start = Clock::now();
     if (stop_protocol_.at_step_boundary().stop) return stopped_before_first_step();  // a stop sent while the job started
     for (int epoch = first_epoch_; epoch <= config_.epochs; ++epoch) {
-      TrainSums train = epoch == first_epoch_ ? resumed_partial_ : TrainSums{};
+      TrainSums& train = epoch_sums_;
+      if (epoch != first_epoch_) train = TrainSums{};
       const int64_t first_step = epoch == first_epoch_ ? first_step_ : 0;
       if (const int64_t stopped_after = train_epoch(epoch, first_step, steps, train, progress); stopped_after >= 0) {
         stop_at({epoch - 1, stopped_after}, train, "at epoch " + std::to_string(epoch) + ", step " + std::to_string(stopped_after));
@@ -121,6 +125,7 @@ class Trainer {
         progress.epoch_end(history_.back());
         hand_off_outputs(epoch);
       });
+      agreed_ = {epoch, 0};
     }
     runtime_.all_or_none([&] {  // the last files are on disk before anyone reports success
       if (!runtime_.is_root()) return;
@@ -140,11 +145,8 @@ class Trainer {
       first_step_ = state.partial.steps;
       step_count_ = state.step;
       history_ = state.history;
-      // The interrupted epoch's sums so far: the images and losses once (on rank 0, as the epoch's
-      // reduction sums over ranks), the seconds on every rank (it takes the slowest).
-      resumed_partial_.seconds = state.partial.seconds;
-      if (runtime_.is_root()) std::tie(resumed_partial_.loss, resumed_partial_.kl, resumed_partial_.images) =
-          std::make_tuple(state.partial.loss, state.partial.kl, state.partial.images);
+      resumed_at_ = agreed_ = {state.epoch, state.partial.steps};
+      epoch_sums_ = {state.partial.loss, state.partial.kl, state.partial.images, state.partial.seconds};  // the interrupted epoch's so far
     });
   }
 
@@ -211,14 +213,12 @@ class Trainer {
   }
 
   // Collective: a checkpoint of this exact step within an epoch, with the epoch's training sums so
-  // far (over all ranks), so that a resumed run finishes the epoch with the same weights and the
-  // same metrics line as one that never stopped. Returns the file it is written to (on rank 0).
+  // far, so that a resumed run finishes the epoch with the same weights and the same metrics line
+  // as one that never stopped. Returns the file it is written to (on rank 0).
   std::string checkpoint_mid_epoch(CheckpointPosition position, const TrainSums& sums) {
-    std::vector<double> totals{sums.loss, sums.kl, sums.images};
-    runtime_.allreduce_sum(totals);
     const double seconds = runtime_.allreduce_max(sums.seconds);
     if (!runtime_.is_root()) return "";
-    const PartialEpoch partial{position.step, totals[0], totals[1], totals[2], seconds};
+    const PartialEpoch partial{position.step, sums.loss, sums.kl, sums.images, seconds};
     queue_checkpoint(std::make_shared<CheckpointSnapshot>(snapshot_checkpoint(*model_, *optimizer_, state_at(position.epoch, partial))), position);
     return checkpoint_path(run_dir_, position);
   }
@@ -226,6 +226,7 @@ class Trainer {
   // Collective: the checkpoint of the stop, written before any rank leaves, and one line saying
   // where it stopped (`where`) and how to go on.
   void stop_at(CheckpointPosition position, const TrainSums& sums, const std::string& where) {
+    runtime_.set_rescue(nullptr);  // the ranks just voted together: rank 0 writes this stop's checkpoint
     const std::string path = checkpoint_mid_epoch(position, sums);
     runtime_.all_or_none([&] {
       if (!runtime_.is_root()) return;
@@ -256,27 +257,35 @@ class Trainer {
     const auto start = Clock::now() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(sums.seconds));
     for (int64_t step = first_step; step < steps; ++step) {
       const StepBatch batch = loader_->step(step);
-      const auto [batch_loss, batch_kl] = train_step(epoch, step, batch);
-      ++step_count_;
-      if (!std::isfinite(batch_loss))
-        throw UserError("rank " + std::to_string(runtime_.rank()) + ": the loss became " + std::to_string(batch_loss) + " at epoch " +
-                        std::to_string(epoch) + ", step " + std::to_string(step + 1) + ": lower --lr or check the data for bad values");
+      const StepTotals mine = sum_gradients(epoch, step, batch);
+      // Recorded as soon as its gradient is in the sum: the survivors of a lost rank may keep a step
+      // that this rank never saw voted on, and its rows were trained all the same.
       if (sample_record_) sample_record_->add(epoch, step, batch.rows);
-      const auto images = static_cast<double>(batch.rows.size());
-      sums.loss += batch_loss;
-      sums.kl += batch_kl;
-      sums.images += images;
+      // The update waits for the vote: a step counts once every rank has voted on it, so a rank
+      // that is lost in the step leaves the survivors at the step before (a just-in-time
+      // checkpoint's state), with its sums.
+      const StopProtocol::Decision decision = stop_protocol_.at_step_boundary(mine);
+      const StepTotals& all = decision.totals;
+      if (!std::isfinite(all.loss))
+        throw CollectiveError("the loss became " + std::to_string(all.loss) + " at epoch " + std::to_string(epoch) + ", step " +
+                              std::to_string(step + 1) + ": lower --lr or check the data for bad values");
+      apply_update();
+      ++step_count_;
+      sums.loss += all.loss;
+      sums.kl += all.kl;
+      sums.images += all.images;
       sums.seconds = seconds_since(start);
-      progress.step(epoch, step, images > 0 ? batch_loss / images : 0.0);
-      const StopProtocol::Decision decision = stop_protocol_.at_step_boundary();
+      agreed_ = {epoch - 1, step + 1};
+      progress.step(epoch, step, all.images > 0 ? all.loss / all.images : 0.0);
       if (decision.stop) return step + 1;
       if (decision.checkpoint) checkpoint_mid_epoch({epoch - 1, step + 1}, sums);
     }
     return -1;
   }
 
-  // One optimizer step on this rank's samples of global step `step`; returns their summed loss and KL.
-  std::pair<double, double> train_step(int epoch, int64_t step, const StepBatch& batch) {
+  // Forward and backward on this rank's samples of global step `step`, and the gradients summed
+  // over ranks; returns this rank's summed loss, KL and image count.
+  StepTotals sum_gradients(int epoch, int64_t step, const StepBatch& batch) {
     grad_sync_->zero_grad();
     double loss = 0, kl = 0;
     if (batch.rows.empty()) {
@@ -295,12 +304,33 @@ class Trainer {
       }
     }
     grad_sync_->finish();
+    return {loss, kl, static_cast<double>(batch.rows.size())};
+  }
+
+  void apply_update() {
     if (fast_kernels() != nullptr) {
       fused_adam_step(*optimizer_);
     } else {
       optimizer_->step();
     }
-    return {loss, kl};
+  }
+
+  // The rescue (Note [Just-in-time checkpoint] in runtime.hpp): this rank's replica as of the last
+  // step every rank voted on, written unless it is where this session began or already on disk
+  // (rank 0's, or another survivor's: the replicas are equal, and the rename is atomic).
+  std::string save_last_agreed_step() {
+    if (step_count_ == 0 || !(resumed_at_ < agreed_)) return "";
+    const std::string path = checkpoint_path(run_dir_, agreed_);
+    if (std::filesystem::exists(path)) return path;
+    const PartialEpoch partial = agreed_.step == 0 ? PartialEpoch{}
+                                                   : PartialEpoch{agreed_.step, epoch_sums_.loss, epoch_sums_.kl, epoch_sums_.images,
+                                                                  epoch_sums_.seconds};
+    CheckpointState state = state_at(agreed_.epoch, partial);
+    state.history.erase(std::remove_if(state.history.begin(), state.history.end(),
+                                       [&](const EpochMetrics& m) { return m.epoch > agreed_.epoch; }),  // an evaluated epoch not yet handed off
+                        state.history.end());
+    save_checkpoint(path, *model_, *optimizer_, state);
+    return path;
   }
 
   // The fast path's step where it runs this model on this device (see fast_conv_vae.hpp).
@@ -365,9 +395,11 @@ class Trainer {
     return s;
   }
 
+  // The epoch's line: `train` is over all ranks already, the evaluation's sums are this rank's.
   EpochMetrics reduce(int epoch, const TrainSums& train, const ElboSums& test, const ElboSums& iw, double elapsed) const {
-    std::vector<double> sums{train.loss, train.kl, train.images, test.loss, test.kl, test.images, iw.loss, iw.images};
-    runtime_.allreduce_sum(sums);
+    std::vector<double> evaluated{test.loss, test.kl, test.images, iw.loss, iw.images};
+    runtime_.allreduce_sum(evaluated);
+    const double sums[] = {train.loss, train.kl, train.images, evaluated[0], evaluated[1], evaluated[2], evaluated[3], evaluated[4]};
     const double slowest = runtime_.allreduce_max(train.seconds);  // the epoch lasts as long as its slowest rank
     const double test_s = runtime_.allreduce_max(test.seconds), iw_s = runtime_.allreduce_max(iw.seconds);
     EpochMetrics m;
@@ -404,7 +436,8 @@ class Trainer {
   std::unique_ptr<SampleRecord> sample_record_;  // --record-samples
   int first_epoch_ = 1;
   int64_t first_step_ = 0;        // steps of first_epoch_ already taken (a run resumed mid-epoch)
-  TrainSums resumed_partial_;     // and their sums
+  TrainSums epoch_sums_;          // the epoch in training (a resumed one's with its earlier steps)
+  CheckpointPosition resumed_at_, agreed_;  // where this session began; the last step every rank voted on
   int64_t step_count_ = 0;
   std::vector<EpochMetrics> history_;
   StopProtocol stop_protocol_;

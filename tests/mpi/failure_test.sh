@@ -2,15 +2,18 @@
 # Whole-job failure behaviour of vae_dist under mpiexec.
 #   failure_test.sh CASE RANKS MPIEXEC VAE_DIST VAE_DATA
 # CASE: missing_file | bad_schema — every rank exits non-zero, the message is printed once;
-#       rank_killed — SIGKILL one rank mid-epoch: the job ends within KILL_BOUND_S seconds;
+#       rank_killed, rank_hung — SIGKILL or SIGSTOP one rank mid-epoch: the job ends within
+#       KILL_BOUND_S seconds, the survivors save the last step every rank completed, and resume
+#       from it without the lost rank (every row once per epoch but the rows of one step);
 #       disk_full — a checkpoint written by rank 0's background writer fails (a file-size limit
 #       stands in for a full disk, its SIGXFSZ not ignored by the test): every rank exits non-zero
 #       with one message naming the file, and the checkpoint before it still loads.
 set -uo pipefail
 case_name=$1 ranks=$2 mpiexec=$3 vae_dist=$4 vae_data=$5
-readonly KILL_BOUND_S=30
+here=$(cd "$(dirname "$0")" && pwd)
+readonly KILL_BOUND_S=30 ROWS=3000
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[[ -n ${KEEP_WORK:-} ]] || rm -rf "$work"' EXIT
 
 fail() { echo "FAIL: $*"; echo "--- output ---"; cat "$work/out" 2>/dev/null; exit 1; }
 
@@ -41,23 +44,37 @@ case $case_name in
     "$vae_data" synth --out "$work/good.h5" --train 50 --test 10 >/dev/null || fail "vae_data synth"
     h5copy -i "$work/good.h5" -o "$work/bad.h5" -s /train -d /train || fail "h5copy"  # no root attributes, no /test
     expect_clean_failure "/test/images is missing" "$vae_dist" --data "$work/bad.h5" --out "$work/run" ;;
-  rank_killed)
-    "$vae_data" synth --out "$work/data.h5" --train 4000 --test 100 >/dev/null || fail "vae_data synth"
-    "$mpiexec" -n "$ranks" bash -c 'echo $$ > "'"$work"'/pid.$OMPI_COMM_WORLD_RANK"; exec "$@"' _ \
-      "$vae_dist" --data "$work/data.h5" --out "$work/run" --epochs 1000 --threads 1 >"$work/out" 2>&1 &
+  rank_killed | rank_hung)
+    # The last rank is killed (SIGKILL: mpirun then sends the others SIGTERM) or hangs (SIGSTOP: the
+    # others' collective timeout) in epoch 2: every survivor saves the last step all ranks
+    # completed (Note [Just-in-time checkpoint] in include/vae/runtime.hpp), the job ends within
+    # KILL_BOUND_S, and the survivors alone finish the run from that step with --resume auto.
+    "$vae_data" synth --out "$work/data.h5" --train $ROWS --test 100 >/dev/null || fail "vae_data synth"
+    flags=(--data "$work/data.h5" --out "$work/run" --epochs 2 --threads 1 --latent-dim 2 --iw-samples 2 --iw-subset 20
+           --global-batch-size 96 --record-samples --collective-timeout 4)
+    "$mpiexec" -n "$ranks" bash -c 'echo $$ > "'"$work"'/pid.$OMPI_COMM_WORLD_RANK"; exec "$@"' _ "$vae_dist" "${flags[@]}" >"$work/out" 2>&1 &
     job=$!
-    for _ in $(seq 100); do grep -q "^  output" "$work/out" && break; sleep 0.2; done  # the table precedes step 1
-    sleep 1  # well inside the first epoch
+    for _ in $(seq 600); do [[ -s $work/run/metrics.jsonl ]] || ! kill -0 $job 2>/dev/null && break; sleep 0.1; done  # epoch 1 is done
+    sleep 0.5
     victim=$((ranks - 1))
     [[ -f $work/pid.$victim ]] || fail "rank $victim never started"
-    kill -9 "$(cat "$work/pid.$victim")"
+    if [[ $case_name == rank_killed ]]; then kill -9 "$(cat "$work/pid.$victim")"; else kill -STOP "$(cat "$work/pid.$victim")"; fi
     killed_at=$SECONDS
     while kill -0 "$job" 2>/dev/null; do
-      ((SECONDS - killed_at > KILL_BOUND_S)) && { kill -9 "$job"; fail "job still running ${KILL_BOUND_S}s after rank $victim was killed"; }
+      ((SECONDS - killed_at > KILL_BOUND_S)) && { kill -9 "$job"; fail "job still running ${KILL_BOUND_S}s after rank $victim was stopped"; }
       sleep 0.2
     done
-    wait "$job" && fail "mpiexec exited 0 after a rank was killed"
-    echo "ok: the job ended $((SECONDS - killed_at))s after rank $victim was killed" ;;
+    wait "$job" && fail "mpiexec exited 0 after rank $victim was lost"
+    took=$((SECONDS - killed_at))
+    [[ $case_name == rank_hung ]] && { grep -q "no word from rank $victim " "$work/out" || fail "the hung rank $victim was not named"; }
+    saved=$(grep -c "saved the last step every rank completed: .*epoch_0002_step_" "$work/out")
+    ((saved >= 1)) || fail "no survivor saved the last step of epoch 2"
+    checkpoint=$(ls "$work"/run/checkpoints/epoch_0002_step_*.pt)
+    /usr/bin/python3 "$here/../oracle/checkpoint_loads.py" "$checkpoint" 2 >/dev/null || fail "$checkpoint does not load"
+    "$mpiexec" -n $((ranks - 1)) "$vae_dist" "${flags[@]}" --resume auto >"$work/resumed" 2>&1 || { cat "$work/resumed"; fail "the survivors' resume"; }
+    grep -q "resumed      at epoch 2, step" "$work/resumed" || fail "the resume did not start from the saved step"
+    /usr/bin/python3 "$here/../oracle/each_row_once.py" "$work/run" $ROWS 2 --but-one-step >"$work/rows" 2>&1 || fail "$(cat "$work/rows")"
+    echo "ok: the job ended ${took}s after rank $victim was lost; $saved rank(s) saved $(basename "$checkpoint"); $((ranks - 1)) rank(s) finished from it; $(cat "$work/rows")" ;;
   disk_full)
     "$vae_data" synth --out "$work/data.h5" --train 400 --test 100 >/dev/null || fail "vae_data synth"
     small=(--data "$work/data.h5" --out "$work/run" --latent-dim 2 --threads 1 --iw-samples 2 --iw-subset 20)

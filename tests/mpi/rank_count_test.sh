@@ -39,18 +39,7 @@ train() {  # RANKS FOLDER [FLAGS...]
 
 # Every epoch of FOLDER's record (all ranks' files) holds each training row exactly once.
 each_row_once() {
-  /usr/bin/python3 - "$1" $ROWS <<'PY' || fail "$1: a row was skipped or repeated"
-import collections, glob, sys
-folder, rows = sys.argv[1], int(sys.argv[2])
-per_epoch = collections.defaultdict(collections.Counter)
-for path in glob.glob(f"{folder}/sample_record/rank_*.csv"):
-    for line in open(path):
-        epoch, _, row = map(int, line.split(","))
-        per_epoch[epoch][row] += 1
-assert sorted(per_epoch) == [1, 2, 3], sorted(per_epoch)
-for epoch, counts in per_epoch.items():
-    assert set(counts) == set(range(rows)) and set(counts.values()) == {1}, (epoch, len(counts), max(counts.values()))
-PY
+  /usr/bin/python3 "$here/../oracle/each_row_once.py" "$1" $ROWS 3 >/dev/null || fail "$1: a row was skipped or repeated"
 }
 
 # FOLDER's record, all ranks and sessions together, is line for line the one of REFERENCE.

@@ -6,6 +6,8 @@
 #   host_run I CMD...   → runs CMD on host I (1-based), as mpirun's own host
 #   host_link I         → the name of host I's end of its link in the switch namespace
 #   in_switch CMD...    → runs CMD in the switch namespace (cut or slow a link: ip link, tc)
+#   kill_host I         → host I dies: its link goes down, every process on it is killed, and it
+#                         is gone for good (nothing can be started there again, by mpirun or a test)
 #   mpirun_on_hosts …   → mpirun on host 1 across the hosts, over TCP on the /24 only
 #   mpirun_on_hosts_within S …  → the same, killed after S seconds
 #   wait_for_hosts S    → waits up to S seconds until mpirun reaches every host (after a link comes back)
@@ -70,6 +72,15 @@ host_run() {
 host_link() { echo "${hosts_tag}b$1"; }
 
 in_switch() { ip netns exec "${hosts_tag}sw" "$@"; }
+
+# The link first, so that no farewell (a TCP FIN or reset) leaves the host: its peers learn of the
+# death as they would of a power cut, from silence.
+kill_host() {
+  local ns="${hosts_tag}h$1"
+  in_switch ip link set "$(host_link "$1")" down
+  ip netns pids "$ns" | xargs -r kill -9
+  ip netns del "$ns"
+}
 
 # The hosts share this machine's cores, but each host's daemon binds its ranks as if it had them
 # all (rank 0 of every host on core 0): --bind-to none, or the ranks of different hosts share a core.

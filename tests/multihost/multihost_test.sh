@@ -8,7 +8,13 @@
 #       three_by_one — 3 hosts × 1 rank finish on uneven lanes (384 = 128 × 3; 4,993 rows);
 #       link_cut — host 2's link goes down mid-epoch: every rank exits non-zero within
 #       CUT_BOUND_S, with a message naming vaehost2 (its ranks, or mpirun its daemon); the checkpoints load; after
-#       the link is back, --resume auto finishes the run.
+#       the link is back, --resume auto finishes the run;
+#       host_death, root_host_death — under launch/vae_run.sh --max-restarts 1 on a fourth host (a
+#       login node), 3 hosts × 1 rank, and host 2 (rank 1) or host 1 (rank 0) dies mid-epoch (link
+#       down, every process killed, gone for good): the survivors save the last step every rank
+#       completed, vae_run.sh restarts on the 2 hosts left and the run finishes by itself; every
+#       row is trained once per epoch but the rows of at most one step, the weights end within
+#       the rank-count tolerance of an uninterrupted 3-rank run, and the dead host is named.
 # Prints SKIPPED and exits 77 where namespaces cannot be made (no root).
 set -uo pipefail
 case_name=$1 vae_dist=$2 vae_data=$3
@@ -17,15 +23,23 @@ work=$(mktemp -d)
 source "$here/hosts.sh"
 trap 'stop_hosts; rm -rf "$work"' EXIT
 readonly TIMEOUT_S=10 CUT_BOUND_S=40  # --collective-timeout, and the bound on every rank's exit after a cut
+# A run restarted on fewer ranks differs from the uninterrupted one by float summation order only
+# (the tolerance and its measurement: tests/mpi/rank_count_test.sh), with --kernels torch.
+readonly AFTER_THREE=5e-3 ROWS=4993
 
 fail() { echo "FAIL: $*"; echo "--- output ---"; tail -n 25 "$work"/*.log 2>/dev/null; exit 1; }
 
-case $case_name in two_by_two | link_cut) hosts=2 ;; three_by_one) hosts=3 ;; *) fail "unknown case $case_name" ;; esac
+case $case_name in
+  two_by_two | link_cut) hosts=2 ;;
+  three_by_one) hosts=3 ;;
+  host_death | root_host_death) hosts=4 ;;
+  *) fail "unknown case $case_name" ;;
+esac
 HOSTS_SLOTS=2 start_hosts $hosts "$work"
 status=$?
 [[ $status == 0 ]] || exit $status
 
-"$vae_data" synth --out "$work/data.h5" --train 4993 --test 200 >/dev/null || fail "vae_data synth"
+"$vae_data" synth --out "$work/data.h5" --train $ROWS --test 200 >/dev/null || fail "vae_data synth"
 common=(--data "$work/data.h5" --threads 1 --latent-dim 2 --iw-samples 2 --iw-subset 20 --global-batch-size 384
         --collective-timeout $TIMEOUT_S --results "$work/results.jsonl")
 
@@ -80,4 +94,33 @@ case $case_name in
     across_hosts 4 "$work/resumed.log" --epochs 3 --out "$work/run" --resume auto || fail "--resume auto after the link came back"
     [[ -f $work/run/checkpoints/epoch_0003.pt ]] || fail "the resumed run did not finish"
     echo "ok: every rank ended ${took}s after the cut (exit $status): $(grep -m1 -E "no word from|Remote daemon" "$work/cut.log" | xargs); resumed and finished" ;;
+  host_death | root_host_death)
+    victim=2
+    [[ $case_name == root_host_death ]] && victim=1
+    head -n 3 "$work/hostfile" | sed 's/slots=2/slots=1/' >"$work/ranks_hostfile"  # host 4 only launches
+    flags=("${common[@]}" --epochs 3 --keep 10 --record-samples --kernels torch)
+    OMPI_MCA_rmaps_base_oversubscribe=1 mpirun -n 3 "$vae_dist" "${flags[@]}" --out "$work/reference" >"$work/reference.log" 2>&1 ||
+      fail "the uninterrupted run"
+    without_threads=()  # vae_run.sh passes --threads itself (-t)
+    for ((i = 0; i < ${#flags[@]}; i++)); do
+      if [[ ${flags[i]} == --threads ]]; then ((++i)); else without_threads+=("${flags[i]}"); fi
+    done
+    host_run 4 env VAE_DIST="$vae_dist" OMPI_MCA_plm_rsh_agent="$work/rsh_agent" OMPI_MCA_btl=tcp,vader,self \
+      OMPI_MCA_btl_tcp_if_include=$HOSTS_SUBNET.0/24 OMPI_MCA_oob_tcp_if_include=$HOSTS_SUBNET.0/24 \
+      timeout 400 bash "$here/../../launch/vae_run.sh" --hostfile "$work/ranks_hostfile" --oversubscribe --max-restarts 1 -t 1 -- \
+      "${without_threads[@]}" --out "$work/run" >"$work/run.log" 2>&1 &
+    job=$!
+    for _ in $(seq 1200); do [[ -s $work/run/metrics.jsonl ]] || ! kill -0 $job 2>/dev/null && break; sleep 0.1; done  # epoch 1 is done
+    sleep 1
+    kill_host $victim
+    wait $job || fail "vae_run.sh did not finish the run after host $victim died (exit $?)"
+    [[ -n ${KEEP_LOG:-} ]] && cp "$work/run.log" "$KEEP_LOG"
+    grep -q "restart 1 of 1 on 2 host(s)" "$work/run.log" || fail "no restart on 2 hosts"
+    grep -q "$HOSTS_SUBNET.$victim does not answer" "$work/run.log" || fail "vae_run.sh did not name the dead host"
+    saved=$(grep -o -m1 "saved the last step every rank completed: .*" "$work/run.log") || fail "no survivor saved the last step"
+    grep -q "resumed      at epoch 2, step" "$work/run.log" || fail "the restart did not resume within epoch 2"
+    /usr/bin/python3 "$here/../oracle/each_row_once.py" "$work/run" $ROWS 3 --but-one-step >"$work/rows.txt" 2>&1 || fail "rows: $(cat "$work/rows.txt")"
+    /usr/bin/python3 "$here/../oracle/same_weights.py" "$work/reference/checkpoints/epoch_0003.pt" "$work/run/checkpoints/epoch_0003.pt" \
+      --within $AFTER_THREE || fail "the restarted run ended with other weights than the uninterrupted one"
+    echo "ok: host $victim died; ${saved#saved the last step every rank completed: } saved by the survivors; restarted on 2 hosts and finished; $(cat "$work/rows.txt")" ;;
 esac
