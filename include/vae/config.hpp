@@ -44,6 +44,7 @@ struct TrainConfig {
   std::string resume;              // a checkpoint path, "auto" (newest valid one in out_dir), or empty
   int checkpoint_every = 1;        // epochs between checkpoints (and one at the end)
   double checkpoint_every_minutes = 0;  // also a checkpoint mid-epoch once this much time passed since the last (0: never)
+  bool failure_checkpoint = true;  // survivors of a lost peer save the last step (Note [Just-in-time checkpoint] in runtime.hpp)
   int keep = 3;                    // checkpoints kept
   int iw_every = 5;                // epochs between importance-weighted NLL estimates (and one at the end)
   int64_t iw_samples = 100;        // K of the IW estimate

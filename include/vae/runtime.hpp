@@ -44,6 +44,7 @@ class Runtime {
   const std::string& host() const { return host_; }
   const std::string& host_of(int rank) const { return hosts_.at(static_cast<size_t>(rank)); }
   int hosts() const { return host_count_; }  // nodes in the job (MPI's shared-memory split)
+  int host_index() const { return host_index_; }  // this node's place among them, in order of their lowest rank
   bool is_root() const { return rank_ == 0; }
 
   // Intra-op threads per rank: the cores this process may run on, shared evenly by the ranks of
@@ -58,8 +59,8 @@ class Runtime {
   // a peer is lost (Note [Just-in-time checkpoint]).
   void wait_for(const std::function<bool()>& done, const std::string& what) const;
 
-  // What a survivor saves when a peer is lost: returns the file it wrote, or "" when there was
-  // nothing new to save. Empty (the default) while there is nothing to save, or while the ranks
+  // What a survivor does when a peer is lost: saves what it can and says what it did, in a few
+  // words for the log. Empty (the default) when the job has nothing to save, or while the ranks
   // are known to be together (a stop's own checkpoint). Runs at most once per process.
   // Const like the collectives it serves: the trainer, which holds the runtime as const, sets it.
   using Rescue = std::function<std::string()>;
@@ -83,11 +84,11 @@ class Runtime {
   [[noreturn]] void abort(int code) const;
 
  private:
-  int rank_ = 0, world_size_ = 1, local_rank_ = 0, local_size_ = 1, host_count_ = 1;
+  int rank_ = 0, world_size_ = 1, local_rank_ = 0, local_size_ = 1, host_count_ = 1, host_index_ = 0;
   std::string host_;
   std::vector<std::string> hosts_;  // host of every rank
-  // Runs the rescue if there is one and it has not run yet; says what it saved.
-  std::string run_rescue() const;
+  // Runs the rescue if there is one and it has not run yet, and logs what it did; true if it ran.
+  bool run_rescue() const;
   // Names the silent ranks of a wait that began at `since` and ends the job with `code`.
   [[noreturn]] void give_up(const std::string& what, const std::string& why, std::chrono::steady_clock::time_point since, int code) const;
 

@@ -144,6 +144,9 @@ void add_training_flags(CLI::App& app, TrainConfig& c) {
                  "naming the ranks it has not heard from; at least 1")
       ->capture_default_str()
       ->check(real_flag({1, true}));  // shorter waits end healthy jobs while their ranks start
+  app.add_flag_callback("--no-failure-checkpoint", [&c] { c.failure_checkpoint = false; },
+                        "when a peer is lost, do not save the last step every rank completed (the job then resumes from the last "
+                        "--checkpoint-every or --checkpoint-every-minutes checkpoint)");
   app.add_flag("--force", c.force, "start over in an output folder that holds another run (deletes that run's files)");
   app.add_option("--resume", c.resume,
                  "continue from a checkpoint: a path, or `auto` for the newest valid one in --out (the newest run when --out is not given; "
@@ -176,7 +179,7 @@ void group_training_flags(CLI::App& app) {
       {"Model", {"--model", "--latent-dim", "--beta"}},
       {"Training", {"--epochs", "--batch-size", "--global-batch-size", "--new-global-batch", "--lr", "--seed", "--remainder", "--no-shuffle", "--max-steps"}},
       {"Parallelism", {"--threads", "--kernels", "--bucket-mb", "--no-overlap", "--collective-timeout"}},
-      {"Checkpoints", {"--resume", "--force", "--checkpoint-every", "--checkpoint-every-minutes", "--keep"}},
+      {"Checkpoints", {"--resume", "--force", "--checkpoint-every", "--checkpoint-every-minutes", "--no-failure-checkpoint", "--keep"}},
       {"Evaluation", {"--iw-every", "--iw-samples", "--iw-subset"}},
       {"Outputs", {"--out", "--gif-delay", "--record-samples", "--results"}},
   };

@@ -74,6 +74,8 @@ Runtime::Runtime(int* argc, char*** argv) {
   std::vector<char> all(static_cast<size_t>(world_size_) * MPI_MAX_PROCESSOR_NAME);
   VAE_MPI_CHECK(MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR, MPI_COMM_WORLD));
   for (int r = 0; r < world_size_; ++r) hosts_.emplace_back(&all[static_cast<size_t>(r) * MPI_MAX_PROCESSOR_NAME]);
+  for (int r = 0; r < rank_ && hosts_[static_cast<size_t>(r)] != host_; ++r)
+    if (std::find(hosts_.begin(), hosts_.begin() + r, hosts_[static_cast<size_t>(r)]) == hosts_.begin() + r) ++host_index_;
   int leads_a_node = local_rank_ == 0 ? 1 : 0;
   VAE_MPI_CHECK(MPI_Allreduce(&leads_a_node, &host_count_, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD));
   if (world_size_ > 1) liveness_ = std::make_unique<Liveness>(rank_, world_size_);
@@ -98,8 +100,7 @@ void Runtime::wait_for(const std::function<bool()>& done, const std::string& wha
     try {
       finished = done();
     } catch (const std::exception& error) {  // MPI reports a broken link or a peer's abort
-      const std::string saved = run_rescue();
-      if (saved.empty() && !rescued_at) throw;
+      if (!run_rescue() && !rescued_at) throw;
       give_up(what, std::string("failed: ") + error.what(), start, kExitStoppedResumable);
     }
     if (finished) return;
@@ -123,7 +124,7 @@ void Runtime::wait_for(const std::function<bool()>& done, const std::string& wha
       warned = true;
     }
     if (waited > timeout_s_) {
-      const bool saved = !run_rescue().empty() || rescued_at;
+      const bool saved = run_rescue() || rescued_at;
       char why[64];
       std::snprintf(why, sizeof(why), "waited %.0f s (--collective-timeout)", waited);
       give_up(what, why, start, saved ? kExitStoppedResumable : kExitCollectiveTimeout);
@@ -131,15 +132,12 @@ void Runtime::wait_for(const std::function<bool()>& done, const std::string& wha
   }
 }
 
-std::string Runtime::run_rescue() const {
-  if (!rescue_ || rescued_) return "";
+bool Runtime::run_rescue() const {
+  if (!rescue_ || rescued_) return false;
   rescued_ = true;
-  const std::string saved = rescue_();
-  std::fprintf(stderr, "[%s rank %d] %s\n", host_.c_str(), rank_,
-               saved.empty() ? "a peer may be lost: nothing new to save since the last checkpoint"
-                             : ("a peer may be lost: saved the last step every rank completed: " + saved).c_str());
+  std::fprintf(stderr, "[%s rank %d] a peer may be lost: %s\n", host_.c_str(), rank_, rescue_().c_str());
   std::fflush(stderr);
-  return saved;
+  return true;
 }
 
 void Runtime::give_up(const std::string& what, const std::string& why, Clock::time_point since, int code) const {

@@ -51,6 +51,12 @@ std::shared_ptr<VaeModel> seeded_model(const TrainConfig& config, const DatasetI
   return make_model({config.model, {info.channels, info.height, info.width}, config.latent_dim, config.kernels});
 }
 
+// Who saves the last step when a peer is lost: the first two ranks of each of the first four
+// nodes. The replicas are equal, so any survivor will do; a few writers survive any one death
+// (of a rank or of a node), and a job of a thousand nodes does not send a thousand copies of the
+// same file to the shared file system at once.
+bool is_rescue_writer(const Runtime& runtime) { return runtime.local_rank() < 2 && runtime.host_index() < 4; }
+
 // One epoch's training so far: the sums over all ranks (each step's vote carries them), and this
 // rank's seconds.
 struct TrainSums {
@@ -82,7 +88,7 @@ class Trainer {
     loader_ = std::make_unique<Loader>(std::move(data_.train_shard),
                                        Loader::Options{data_.order, data_.lanes, model_->canvas(), config.shuffle, config.seed, device_});
     if (config.record_samples) sample_record_ = std::make_unique<SampleRecord>(run_dir_, runtime.rank());
-    runtime_.set_rescue([this] { return save_last_agreed_step(); });
+    if (config.failure_checkpoint) runtime_.set_rescue([this] { return save_last_agreed_step(); });
   }
 
   ~Trainer() { runtime_.set_rescue(nullptr); }
@@ -316,12 +322,14 @@ class Trainer {
   }
 
   // The rescue (Note [Just-in-time checkpoint] in runtime.hpp): this rank's replica as of the last
-  // step every rank voted on, written unless it is where this session began or already on disk
-  // (rank 0's, or another survivor's: the replicas are equal, and the rename is atomic).
+  // step every rank voted on, written by the rescue writers unless it is where this session began
+  // or already on disk (rank 0's, or another survivor's: the replicas are equal, and the rename is
+  // atomic). Says what it did.
   std::string save_last_agreed_step() {
-    if (step_count_ == 0 || !(resumed_at_ < agreed_)) return "";
+    if (step_count_ == 0 || !(resumed_at_ < agreed_)) return "nothing new to save since the last checkpoint";
+    if (!is_rescue_writer(runtime_)) return "the first ranks of the first nodes save the last step every rank completed";
     const std::string path = checkpoint_path(run_dir_, agreed_);
-    if (std::filesystem::exists(path)) return path;
+    if (std::filesystem::exists(path)) return "the last step every rank completed is saved: " + path;
     const PartialEpoch partial = agreed_.step == 0 ? PartialEpoch{}
                                                    : PartialEpoch{agreed_.step, epoch_sums_.loss, epoch_sums_.kl, epoch_sums_.images,
                                                                   epoch_sums_.seconds};
@@ -330,7 +338,7 @@ class Trainer {
                                        [&](const EpochMetrics& m) { return m.epoch > agreed_.epoch; }),  // an evaluated epoch not yet handed off
                         state.history.end());
     save_checkpoint(path, *model_, *optimizer_, state);
-    return path;
+    return "saved the last step every rank completed: " + path;
   }
 
   // The fast path's step where it runs this model on this device (see fast_conv_vae.hpp).

@@ -74,11 +74,26 @@ host_link() { echo "${hosts_tag}b$1"; }
 in_switch() { ip netns exec "${hosts_tag}sw" "$@"; }
 
 # The link first, so that no farewell (a TCP FIN or reset) leaves the host: its peers learn of the
-# death as they would of a power cut, from silence.
+# death as they would of a power cut, from silence. Then SIGSTOP until nothing new appears (a
+# daemon forking while it is killed would leave a child behind), SIGKILL until the namespace is
+# empty, and the namespace's name goes.
 kill_host() {
-  local ns="${hosts_tag}h$1"
+  local ns="${hosts_tag}h$1" pids _
   in_switch ip link set "$(host_link "$1")" down
-  ip netns pids "$ns" | xargs -r kill -9
+  ip -n "$ns" link set eth0 down 2>/dev/null
+  for _ in $(seq 20); do
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    [[ -z $pids ]] && break
+    kill -STOP $pids 2>/dev/null
+    [[ $(ip netns pids "$ns" 2>/dev/null) == "$pids" ]] && break
+  done
+  for _ in $(seq 50); do
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    [[ -z $pids ]] && break
+    kill -KILL $pids 2>/dev/null
+    sleep 0.1
+  done
+  [[ -z $(ip netns pids "$ns" 2>/dev/null) ]] || { echo "kill_host: processes left on host $1: $(ip netns pids "$ns")" >&2; return 1; }
   ip netns del "$ns"
 }
 
