@@ -7,8 +7,8 @@
 # checkpoint of the last step (vae_dist's default), and with only the checkpoints of each epoch's
 # end (--no-failure-checkpoint). Per death: the seconds from the crash to training again (the
 # restarted job's configuration table, printed just before its first step), and the steps redone
-# (the last step in the sample record after the crash, the one in flight included, minus the step
-# the restart resumed from).
+# (the last step in the sample record after the crash, plus the one in flight that never
+# completed, minus the step the restart resumed from).
 # Goodput = useful training time / wall time, where useful = the steps the final model holds ×
 # the seconds of a step without failures (from the epochs no crash touched).
 # The data: vae_data's synthetic images, --rows of them (default 480,000, eight times
@@ -117,7 +117,7 @@ for mode in ("jit", "epoch_end"):
         if not after:
             continue
         t, (epoch, step) = after[0]
-        per_death.append((t - when, step_at_death - ((epoch - 1) * spe + step)))
+        per_death.append((t - when, step_at_death + 1 - ((epoch - 1) * spe + step)))  # + the step in flight, never completed
     # A step without failures: the epochs whose line came before the first crash.
     metrics = [json.loads(l) for l in open(f"{out}/failures_{mode}.metrics.jsonl")] if final_step else []
     first = float(deaths[0][0]) - start if deaths else float("inf")

@@ -337,8 +337,11 @@ class Trainer {
     state.history.erase(std::remove_if(state.history.begin(), state.history.end(),
                                        [&](const EpochMetrics& m) { return m.epoch > agreed_.epoch; }),  // an evaluated epoch not yet handed off
                         state.history.end());
+    const auto start = Clock::now();
     save_checkpoint(path, *model_, *optimizer_, state);
-    return "saved the last step every rank completed: " + path;
+    char took[32];
+    std::snprintf(took, sizeof(took), " (written in %.2f s)", seconds_since(start));
+    return "saved the last step every rank completed: " + path + took;
   }
 
   // The fast path's step where it runs this model on this device (see fast_conv_vae.hpp).

@@ -26,6 +26,7 @@ readonly TIMEOUT_S=10 CUT_BOUND_S=40  # --collective-timeout, and the bound on e
 # A run restarted on fewer ranks differs from the uninterrupted one by float summation order only
 # (the tolerance and its measurement: tests/mpi/rank_count_test.sh), with --kernels torch.
 readonly AFTER_THREE=5e-3 ROWS=4993
+readonly LOSS_SPREAD=3.5  # nats/img: the final test loss of seeds 1–3 of this run (tests/slurm/multi_node_test.sh)
 
 fail() { echo "FAIL: $*"; echo "--- output ---"; tail -n 25 "$work"/*.log 2>/dev/null; exit 1; }
 
@@ -122,5 +123,7 @@ case $case_name in
     /usr/bin/python3 "$here/../oracle/each_row_once.py" "$work/run" $ROWS 3 --but-one-step >"$work/rows.txt" 2>&1 || fail "rows: $(cat "$work/rows.txt")"
     /usr/bin/python3 "$here/../oracle/same_weights.py" "$work/reference/checkpoints/epoch_0003.pt" "$work/run/checkpoints/epoch_0003.pt" \
       --within $AFTER_THREE || fail "the restarted run ended with other weights than the uninterrupted one"
+    /usr/bin/python3 "$here/../oracle/same_test_loss.py" "$work/reference/metrics.jsonl" "$work/run/metrics.jsonl" --within $LOSS_SPREAD ||
+      fail "the restarted run's test loss is outside the run-to-run spread"
     echo "ok: host $victim died; ${saved#saved the last step every rank completed: } saved by the survivors; restarted on 2 hosts and finished; $(cat "$work/rows.txt")" ;;
 esac

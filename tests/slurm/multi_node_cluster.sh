@@ -21,6 +21,7 @@
 # to ~30 s later, starts it); SLURM_TEST_DEBUG (daemon log level, info).
 multi_node_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 declare -F start_hosts >/dev/null || source "$multi_node_here/../multihost/hosts.sh"  # sets SKIP too
+source "$multi_node_here/slurm_conf.sh"
 [[ -v SKIP ]] || readonly SKIP=77
 readonly MULTI_NODE_CTL_ADDR=$HOSTS_SUBNET.254
 multi_node_dir=""
@@ -86,38 +87,23 @@ start_multi_node_cluster() {
   local base=$((20000 + RANDOM % 20000)) log_level=${SLURM_TEST_DEBUG:-info}
   local auth_info="AuthInfo=socket=$multi_node_munge/munge.socket"
   [[ -n ${MULTI_NODE_CRED_EXPIRE:-} ]] && auth_info+=",cred_expire=$MULTI_NODE_CRED_EXPIRE"
-  cat >"$dir/slurm.conf" <<CONF
-ClusterName=vaemulti
-SlurmctldHost=vaectl($MULTI_NODE_CTL_ADDR)
-SlurmUser=root
-SlurmdUser=root
-SlurmctldPort=$base
-SlurmdPort=$((base + 1))
-AuthType=auth/munge
-CredType=cred/munge
+  {
+    echo "ClusterName=vaemulti"
+    echo "SlurmctldHost=vaectl($MULTI_NODE_CTL_ADDR)"
+    slurm_conf_common "$dir" "$base"
+    cat <<CONF
 $auth_info
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-MpiDefault=none
-ReturnToService=2
-SchedulerType=sched/backfill
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
 SlurmdTimeout=${MULTI_NODE_SLURMD_TIMEOUT:-5}
 KillWait=${MULTI_NODE_KILL_WAIT:-10}
 MessageTimeout=${MULTI_NODE_MESSAGE_TIMEOUT:-3}
 SlurmctldDebug=$log_level
 SlurmdDebug=$log_level
-StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool-%n
 TmpFS=$dir/tmp-%n
-SlurmctldPidFile=$dir/slurmctld.pid
 SlurmdPidFile=$dir/slurmd-%n.pid
-SlurmctldLogFile=$dir/slurmctld.log
 SlurmdLogFile=$dir/slurmd-%n.log
 CONF
+  } >"$dir/slurm.conf"
   for ((i = 1; i <= n; i++)); do
     echo "NodeName=$(node_name "$i") NodeAddr=$HOSTS_SUBNET.$i CPUs=$(nproc) State=UNKNOWN" >>"$dir/slurm.conf"
   done

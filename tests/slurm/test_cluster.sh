@@ -4,6 +4,7 @@
 #   start_test_cluster DIR   → exports SLURM_CONF; returns 77 (skip) when it cannot start
 #   stop_test_cluster DIR
 readonly SKIP=77
+source "$(dirname "${BASH_SOURCE[0]}")/slurm_conf.sh"
 
 start_test_cluster() {
   local dir=$1 host
@@ -21,33 +22,18 @@ start_test_cluster() {
     cp /run/munge/munged.pid "$dir/munged.pid"  # ours to stop
   fi
   local base=$((20000 + RANDOM % 20000))
-  cat >"$dir/slurm.conf" <<CONF
-ClusterName=vaetest
-SlurmctldHost=$host
-SlurmUser=root
-SlurmdUser=root
-SlurmctldPort=$base
-SlurmdPort=$((base + 1))
-AuthType=auth/munge
-CredType=cred/munge
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-MpiDefault=none
-ReturnToService=2
-SchedulerType=sched/backfill
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-StateSaveLocation=$dir/state
+  {
+    echo "ClusterName=vaetest"
+    echo "SlurmctldHost=$host"
+    slurm_conf_common "$dir" "$base"
+    cat <<CONF
 SlurmdSpoolDir=$dir/spool
-SlurmctldPidFile=$dir/slurmctld.pid
 SlurmdPidFile=$dir/slurmd.pid
-SlurmctldLogFile=$dir/slurmctld.log
 SlurmdLogFile=$dir/slurmd.log
 NodeName=$host CPUs=$(nproc) State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
+  } >"$dir/slurm.conf"
   export SLURM_CONF=$dir/slurm.conf
   slurmctld -i || { echo "SKIPPED: slurmctld does not start (see $dir/slurmctld.log)"; return $SKIP; }
   slurmd || { echo "SKIPPED: slurmd does not start (see $dir/slurmd.log)"; return $SKIP; }
