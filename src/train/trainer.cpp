@@ -313,8 +313,10 @@ class Trainer {
     return {loss, kl, static_cast<double>(batch.rows.size())};
   }
 
+  // Adam: fused on the CPU whichever kernels computed the gradients (any contiguous CPU
+  // parameters), LibTorch's on a GPU.
   void apply_update() {
-    if (fast_kernels() != nullptr) {
+    if (device_.is_cpu()) {
       fused_adam_step(*optimizer_);
     } else {
       optimizer_->step();
