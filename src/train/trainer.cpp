@@ -313,10 +313,8 @@ class Trainer {
     return {loss, kl, static_cast<double>(batch.rows.size())};
   }
 
-  // Adam: fused on the CPU whichever kernels computed the gradients (any contiguous CPU
-  // parameters), LibTorch's on a GPU.
   void apply_update() {
-    if (device_.is_cpu()) {
+    if (fast_kernels() != nullptr) {
       fused_adam_step(*optimizer_);
     } else {
       optimizer_->step();
