@@ -15,9 +15,9 @@
 // a grace period later). Every survivor still holds the replicas' state as of the last step all
 // ranks completed, so each can save it: the trainer gives the runtime a `rescue` that writes that
 // checkpoint, and wait_for runs it once, when the collective times out, when MPI fails, or when a
-// stop signal has been pending for kRescueDelay while a collective waits (a healthy job's
+// stop signal has been pending for kRescueDelayS (0.25 s) while a collective waits (a healthy job's
 // collective completes within a step, and the stop then goes by the vote of stop_protocol.hpp).
-// After a rescue the wait goes on for kAfterRescueS (the stop of a healthy job completes);
+// After a rescue the wait goes on for kAfterRescueS (3 s; the stop of a healthy job completes);
 // then the rank names the ranks it has not heard from and ends the job with status 75.
 #include <chrono>
 #include <cstdint>

@@ -20,11 +20,8 @@ work=$(mktemp -d)
 source "$here/multi_node_cluster.sh"
 trap 'stop_multi_node_cluster "$work/cluster"; [[ -n ${KEEP_WORK:-} ]] || rm -rf "$work"' EXIT
 source "$here/../../launch/vae_env.sh"  # mpirun as root (the job gets this environment: --export=ALL)
-readonly ROWS=4993 AFTER_THREE=5e-3
-# The run-to-run spread of the final test loss: seeds 1, 2 and 3 of the uninterrupted run end at
-# 256.2, 257.2 and 259.7 nats/img; a run that lost a node must end within it of the same seed's
-# (the weights' check above is the tight one).
-readonly LOSS_SPREAD=3.5
+source "$here/../oracle/restarted_run.sh"
+readonly ROWS=4993
 
 fail() {
   echo "FAIL: $*"
@@ -98,11 +95,7 @@ case $case_name in
     named=$(grep -o -m1 "Node failure on $(node_name $victim)" "$log" ||
             grep -o -m1 "requeue job JobId=$job due to failure of node $(node_name $victim)" "$work/cluster/slurmctld.log") ||
       fail "$(node_name $victim) is named neither in the job's log nor in slurmctld's"
-    /usr/bin/python3 "$here/../oracle/each_row_once.py" "$work/run" $ROWS 3 --but-one-step >"$work/rows.txt" 2>&1 || fail "$(cat "$work/rows.txt")"
-    /usr/bin/python3 "$here/../oracle/same_weights.py" "$work/reference/checkpoints/epoch_0003.pt" "$work/run/checkpoints/epoch_0003.pt" \
-      --within $AFTER_THREE || fail "the requeued run ended with other weights than the uninterrupted one"
-    /usr/bin/python3 "$here/../oracle/same_test_loss.py" "$work/reference/metrics.jsonl" "$work/run/metrics.jsonl" --within $LOSS_SPREAD ||
-      fail "the requeued run's test loss is outside the run-to-run spread"
-    echo "ok: $(node_name $victim) died ($launcher); requeued in ${requeued_s}s (\"$named\"); $saved saved; finished on 2 nodes; $(cat "$work/rows.txt")" ;;
+    rows=$(check_restarted_run "$work/reference" "$work/run" $ROWS) || fail "the requeued run: $rows"
+    echo "ok: $(node_name $victim) died ($launcher); requeued in ${requeued_s}s (\"$named\"); $saved saved; finished on 2 nodes; $rows" ;;
   *) fail "unknown case $case_name" ;;
 esac
