@@ -11,7 +11,7 @@
 set -uo pipefail
 case_name=$1 ranks=$2 mpiexec=$3 vae_dist=$4 vae_data=$5
 here=$(cd "$(dirname "$0")" && pwd)
-readonly KILL_BOUND_S=30 ROWS=3000
+readonly KILL_BOUND_S=30 ROWS=9000  # epochs of a few seconds: the kill lands inside epoch 2
 work=$(mktemp -d)
 trap '[[ -n ${KEEP_WORK:-} ]] || rm -rf "$work"' EXIT
 
