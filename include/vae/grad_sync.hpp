@@ -10,27 +10,18 @@
 // each parameter's gradient accumulator counts down its bucket; when a bucket is complete and
 // every earlier bucket has been launched, its all-reduce starts, while backward goes on with the
 // layers below. Buckets launch strictly in index order, so every rank issues the same sequence of
-// collectives. The first bucket is kept small so communication starts early.
+// collectives. The first bucket is kept small so communication starts early. The schedule itself,
+// free of tensors, is BucketSchedule (bucket_schedule.hpp).
 #include <torch/torch.h>
 
 #include <memory>
 #include <vector>
 
+#include "vae/bucket_schedule.hpp"
 #include "vae/communicator.hpp"
 #include "vae/config.hpp"
 
 namespace vae {
-
-struct Bucket {
-  int64_t offset = 0;          // first element in the flat buffer
-  int64_t count = 0;           // elements
-  std::vector<size_t> params;  // indices into the parameter list, in layout order
-};
-
-// Pure: assigns parameters (given their element counts in registration order) to buckets in
-// reverse order. A bucket closes once it reaches its byte cap: `first_bucket_bytes` for the
-// first, `bucket_bytes` for the others. Every parameter lands in exactly one bucket.
-std::vector<Bucket> assign_buckets(const std::vector<int64_t>& numels, int64_t bucket_bytes, int64_t first_bucket_bytes);
 
 class GradSync {
  public:
@@ -59,23 +50,18 @@ class GradSync {
   // ranks in each `.grad`. Throws if a parameter received no gradient.
   void finish();
 
-  const std::vector<Bucket>& buckets() const { return buckets_; }
+  const std::vector<Bucket>& buckets() const { return schedule_.buckets(); }
 
  private:
-  void launch_ready_buckets();
-  void launch(size_t bucket_index);
+  void launch(BucketSchedule::Launch buckets);
   void launch_range(int64_t offset, int64_t count);
 
   std::vector<torch::Tensor> params_;
   Communicator& comm_;
   int world_size_;
-  Options options_;
-  std::vector<Bucket> buckets_;
-  std::vector<size_t> bucket_of_param_;
+  BucketSchedule schedule_;
   torch::Tensor flat_;          // every gradient, bucket after bucket, on the parameters' device
   torch::Tensor host_staging_;  // a host copy of flat_ when the communicator cannot read device memory
-  std::vector<int64_t> pending_;  // per bucket: gradients still to arrive this step
-  size_t next_launch_ = 0;        // buckets [0, next_launch_) are in flight this step
   std::vector<std::unique_ptr<CommWork>> in_flight_;
   std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;  // keeps the hooked nodes alive
 };

@@ -28,58 +28,38 @@ class AfterAccumulate : public torch::autograd::FunctionPostHook {
   std::function<void()> callback_;
 };
 
-constexpr int64_t kBytesPerElement = sizeof(float);
-constexpr double kFirstBucketFraction = 0.25;  // the first bucket: a quarter of the others
-
-}  // namespace
-
-std::vector<Bucket> assign_buckets(const std::vector<int64_t>& numels, int64_t bucket_bytes, int64_t first_bucket_bytes) {
-  std::vector<Bucket> buckets;
-  Bucket current;
-  int64_t offset = 0;
-  for (size_t k = numels.size(); k-- > 0;) {
-    current.params.push_back(k);
-    current.count += numels[k];
-    offset += numels[k];
-    const int64_t cap = buckets.empty() ? first_bucket_bytes : bucket_bytes;
-    if (current.count * kBytesPerElement >= cap) {
-      buckets.push_back(current);
-      current = Bucket{offset, 0, {}};
-    }
-  }
-  if (!current.params.empty()) buckets.push_back(current);
-  return buckets;
+// CUDA backward runs the hooks on an autograd worker thread, and MPI is called from the main
+// thread only (MPI_THREAD_FUNNELED): with GPU tensors and a host-only communicator, everything is
+// staged after backward instead of overlapped.
+bool stages_through_host(const torch::Tensor& param, const Communicator& comm, int world_size) {
+  return world_size > 1 && param.is_cuda() && !comm.reads_device_memory();
 }
 
-GradSync::GradSync(std::vector<torch::Tensor> params, Communicator& comm, int world_size, Options options)
-    : params_(std::move(params)), comm_(comm), world_size_(world_size), options_(options) {
-  require(options.bucket_mb > 0, "--bucket-mb must be positive");
+std::vector<int64_t> element_counts(const std::vector<torch::Tensor>& params) {
   std::vector<int64_t> numels;
-  for (const auto& p : params_) {
+  for (const auto& p : params) {
     TORCH_CHECK(p.scalar_type() == torch::kFloat32 && p.requires_grad(), "GradSync expects float parameters that require grad");
     numels.push_back(p.numel());
   }
-  const auto bucket_bytes = static_cast<int64_t>(options.bucket_mb * 1024 * 1024);
-  buckets_ = assign_buckets(numels, bucket_bytes, static_cast<int64_t>(static_cast<double>(bucket_bytes) * kFirstBucketFraction));
-  const int64_t total = buckets_.empty() ? 0 : buckets_.back().offset + buckets_.back().count;
-  flat_ = torch::zeros({total}, params_.front().options().requires_grad(false));
-  if (world_size_ > 1 && flat_.is_cuda() && !comm_.reads_device_memory()) {
-    host_staging_ = torch::zeros({total}, torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(true));
-    // CUDA backward runs the hooks on an autograd worker thread, and MPI is called from the
-    // main thread only (MPI_THREAD_FUNNELED): stage everything after backward instead.
-    options_.overlap = Overlap::kOff;
-  }
+  return numels;
+}
 
-  bucket_of_param_.resize(params_.size());
-  for (size_t b = 0; b < buckets_.size(); ++b) {
-    int64_t offset = buckets_[b].offset;
-    for (size_t k : buckets_[b].params) {
-      bucket_of_param_[k] = b;
+}  // namespace
+
+GradSync::GradSync(std::vector<torch::Tensor> params, Communicator& comm, int world_size, Options options)
+    : params_(std::move(params)), comm_(comm), world_size_(world_size),
+      schedule_(plan_buckets(element_counts(params_), options.bucket_mb), params_.size(),
+                options.overlap == Overlap::kOn && !stages_through_host(params_.front(), comm, world_size)) {
+  flat_ = torch::zeros({schedule_.elements()}, params_.front().options().requires_grad(false));
+  if (stages_through_host(flat_, comm_, world_size_))
+    host_staging_ = torch::zeros({schedule_.elements()}, torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(true));
+  for (const Bucket& bucket : schedule_.buckets()) {
+    int64_t offset = bucket.offset;
+    for (size_t k : bucket.params) {
       params_[k].mutable_grad() = flat_.narrow(0, offset, params_[k].numel()).view(params_[k].sizes());
       offset += params_[k].numel();
     }
   }
-  pending_.resize(buckets_.size());
   for (size_t k = 0; k < params_.size(); ++k) {
     auto accumulator = torch::autograd::impl::grad_accumulator(params_[k]);
     accumulator->add_post_hook(std::make_unique<AfterAccumulate>([this, k] { gradient_ready(k); }));
@@ -108,25 +88,26 @@ void GradSync::broadcast_parameters() {
 
 void GradSync::zero_grad() {
   flat_.zero_();
-  for (size_t b = 0; b < buckets_.size(); ++b) pending_[b] = static_cast<int64_t>(buckets_[b].params.size());
-  next_launch_ = 0;
+  schedule_.start_step();
   in_flight_.clear();
 }
 
-void GradSync::contribute_nothing() { std::fill(pending_.begin(), pending_.end(), 0); }
+void GradSync::contribute_nothing() { schedule_.contribute_nothing(); }
 
 void GradSync::gradient_ready(size_t param_index) {
-  --pending_[bucket_of_param_[param_index]];
-  if (options_.overlap == Overlap::kOff) return;
-  launch_ready_buckets();
+  launch(schedule_.gradient_ready(param_index));
   if (!in_flight_.empty()) comm_.progress();
 }
 
-void GradSync::launch_ready_buckets() {
-  while (next_launch_ < buckets_.size() && pending_[next_launch_] == 0) launch(next_launch_++);
+void GradSync::launch(BucketSchedule::Launch buckets) {
+  if (buckets.empty()) return;
+  const auto& all = schedule_.buckets();
+  if (!schedule_.overlaps()) {  // one fused all-reduce over every bucket: the baseline the overlap is measured against
+    launch_range(0, schedule_.elements());
+    return;
+  }
+  for (size_t b = buckets.first; b < buckets.end; ++b) launch_range(all[b].offset, all[b].count);
 }
-
-void GradSync::launch(size_t bucket_index) { launch_range(buckets_[bucket_index].offset, buckets_[bucket_index].count); }
 
 void GradSync::launch_range(int64_t offset, int64_t count) {
   if (world_size_ == 1) return;
@@ -139,18 +120,7 @@ void GradSync::launch_range(int64_t offset, int64_t count) {
 }
 
 void GradSync::finish() {
-  for (size_t b = 0; b < buckets_.size(); ++b) {
-    if (pending_[b] == 0) continue;
-    std::string missing;
-    for (size_t k : buckets_[b].params) missing += " #" + std::to_string(k);
-    throw std::runtime_error("GradSync: parameters" + missing + " received no gradient this step (unused parameters are not supported)");
-  }
-  if (options_.overlap == Overlap::kOff && world_size_ > 1) {
-    // One fused all-reduce over every bucket: the baseline the overlap is measured against.
-    launch_range(0, flat_.numel());
-    next_launch_ = buckets_.size();
-  }
-  launch_ready_buckets();
+  launch(schedule_.finish());
   for (auto& work : in_flight_) work->wait();
   in_flight_.clear();
   if (host_staging_.defined()) flat_.copy_(host_staging_);

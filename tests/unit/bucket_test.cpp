@@ -2,6 +2,7 @@
 
 #include <numeric>
 
+#include "vae/bucket_schedule.hpp"
 #include "vae/conv_vae.hpp"
 #include "vae/grad_sync.hpp"
 #include "vae/objective.hpp"
@@ -28,6 +29,51 @@ TEST(AssignBuckets, ReverseOrderEveryParameterOnceContiguous) {
   EXPECT_EQ(buckets[0].params, (std::vector<size_t>{5}));
   EXPECT_EQ(buckets[1].params, (std::vector<size_t>{4, 3}));
   EXPECT_EQ(buckets[2].params, (std::vector<size_t>{2, 1, 0}));
+}
+
+TEST(BucketSchedule, LaunchesInIndexOrderOnceEachBucketIsComplete) {
+  // Buckets: {5}, {4, 3}, {2, 1, 0} (as in ReverseOrderEveryParameterOnceContiguous).
+  BucketSchedule schedule(assign_buckets({100, 2000, 50, 4000, 10, 300}, 4 * 2500, 4 * 200), 6, /*overlap=*/true);
+  EXPECT_TRUE(schedule.gradient_ready(4).empty());  // bucket 1 half done, bucket 0 not yet
+  const auto first = schedule.gradient_ready(5);
+  EXPECT_EQ(first.first, 0u);
+  EXPECT_EQ(first.end, 1u);
+  EXPECT_TRUE(schedule.gradient_ready(0).empty());
+  const auto second = schedule.gradient_ready(3);
+  EXPECT_EQ(second.first, 1u);
+  EXPECT_EQ(second.end, 2u);
+  schedule.gradient_ready(1);
+  const auto third = schedule.gradient_ready(2);
+  EXPECT_EQ(third.first, 2u);
+  EXPECT_EQ(third.end, 3u);
+  EXPECT_TRUE(schedule.finish().empty());
+  schedule.start_step();  // the next step waits for every gradient again
+  EXPECT_TRUE(schedule.gradient_ready(4).empty());
+}
+
+TEST(BucketSchedule, WithoutOverlapEverythingWaitsForFinish) {
+  BucketSchedule schedule(assign_buckets({100, 2000, 50, 4000, 10, 300}, 4 * 2500, 4 * 200), 6, /*overlap=*/false);
+  for (size_t k = 6; k-- > 0;) EXPECT_TRUE(schedule.gradient_ready(k).empty());
+  const auto all = schedule.finish();
+  EXPECT_EQ(all.first, 0u);
+  EXPECT_EQ(all.end, 3u);
+  EXPECT_EQ(schedule.elements(), 100 + 2000 + 50 + 4000 + 10 + 300);
+}
+
+TEST(BucketSchedule, AMissingGradientIsNamedAndARankWithoutSamplesCompletesEveryBucket) {
+  BucketSchedule schedule(assign_buckets({100, 2000, 50, 4000, 10, 300}, 4 * 2500, 4 * 200), 6, /*overlap=*/true);
+  for (size_t k : {5, 4, 3, 2, 0}) schedule.gradient_ready(k);
+  EXPECT_THROW(
+      try { schedule.finish(); } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("#1"), std::string::npos);
+        throw;
+      },
+      std::runtime_error);
+  schedule.start_step();
+  schedule.contribute_nothing();
+  const auto all = schedule.finish();
+  EXPECT_EQ(all.first, 0u);
+  EXPECT_EQ(all.end, 3u);
 }
 
 TEST(AssignBuckets, OneHugeBucketHoldsEverything) {
