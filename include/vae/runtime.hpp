@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "vae/recursive_doubling.hpp"
+
 namespace vae {
 
 class Liveness;
@@ -66,7 +68,8 @@ class Runtime {
   using Rescue = std::function<std::string()>;
   void set_rescue(Rescue rescue) const { rescue_ = std::move(rescue); }
 
-  // Element-wise sums across ranks, in place.
+  // Element-wise sums across ranks, in place. These small all-reduces go by recursive doubling
+  // (Note [Control all-reduce] in recursive_doubling.hpp); every rank gets the same bits.
   void allreduce_sum(std::vector<double>& values) const;
   double allreduce_max(double value) const;
   uint64_t allreduce_xor(uint64_t value) const;
@@ -92,8 +95,15 @@ class Runtime {
   // Names the silent ranks of a wait that began at `since` and ends the job with `code`.
   [[noreturn]] void give_up(const std::string& what, const std::string& why, std::chrono::steady_clock::time_point since, int code) const;
 
+  // Combines `count` values of `bytes_each` bytes with every rank's by recursive doubling;
+  // `combine(mine, theirs)` folds a peer's values into this rank's.
+  void control_allreduce(void* values, int count, int bytes_each, const std::function<void(void*, const void*)>& combine) const;
+
   double timeout_s_ = 300, stall_warning_s_ = 30;
   std::unique_ptr<Liveness> liveness_;
+  std::vector<Exchange> control_rounds_;
+  struct ControlComm;  // the communicator of the control all-reduces (keeps mpi.h out of this header)
+  std::unique_ptr<ControlComm> control_comm_;
   mutable Rescue rescue_;
   mutable bool rescued_ = false;
 };

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <thread>
 
@@ -16,6 +17,11 @@
 #include "vae/stop_signal.hpp"
 
 namespace vae {
+
+struct Runtime::ControlComm {
+  MPI_Comm comm = MPI_COMM_NULL;
+};
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -84,10 +90,15 @@ Runtime::Runtime(int* argc, char*** argv) {
   int leads_a_node = local_rank_ == 0 ? 1 : 0;
   VAE_MPI_CHECK(MPI_Allreduce(&leads_a_node, &host_count_, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD));
   if (world_size_ > 1) liveness_ = std::make_unique<Liveness>(rank_, world_size_);
+  control_rounds_ = recursive_doubling_rounds(rank_, world_size_);
+  control_comm_ = std::make_unique<ControlComm>();
+  VAE_MPI_CHECK(MPI_Comm_dup(MPI_COMM_WORLD, &control_comm_->comm));
+  MPI_Comm_set_errhandler(control_comm_->comm, MPI_ERRORS_RETURN);
 }
 
 Runtime::~Runtime() {
   liveness_.reset();
+  MPI_Comm_free(&control_comm_->comm);
   MPI_Finalize();
 }
 
@@ -166,26 +177,42 @@ int Runtime::default_threads() const {
   return std::max(1, std::min(affinity, online / std::max(1, local_size_)));
 }
 
+void Runtime::control_allreduce(void* values, int count, int bytes_each, const std::function<void(void*, const void*)>& combine) const {
+  const int bytes = count * bytes_each;
+  std::vector<char> theirs(static_cast<size_t>(bytes));
+  for (const Exchange& exchange : control_rounds_) {
+    MPI_Request requests[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+    if (exchange.receive) VAE_MPI_CHECK(MPI_Irecv(theirs.data(), bytes, MPI_BYTE, exchange.peer, 0, control_comm_->comm, &requests[0]));
+    if (exchange.send) VAE_MPI_CHECK(MPI_Isend(values, bytes, MPI_BYTE, exchange.peer, 0, control_comm_->comm, &requests[1]));
+    wait_for([&] {
+      int done = 0;
+      VAE_MPI_CHECK(MPI_Testall(2, requests, &done, MPI_STATUSES_IGNORE));
+      return done != 0;
+    }, "a control all-reduce");
+    if (!exchange.receive) continue;
+    if (exchange.combine) {
+      combine(values, theirs.data());
+    } else {
+      std::memcpy(values, theirs.data(), theirs.size());
+    }
+  }
+}
+
 void Runtime::allreduce_sum(std::vector<double>& values) const {
-  if (world_size_ == 1) return;
-  MPI_Request request;
-  VAE_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD, &request));
-  complete(*this, request, "a control all-reduce");
+  control_allreduce(values.data(), static_cast<int>(values.size()), sizeof(double), [n = values.size()](void* mine, const void* theirs) {
+    for (size_t i = 0; i < n; ++i) static_cast<double*>(mine)[i] += static_cast<const double*>(theirs)[i];
+  });
 }
 
 double Runtime::allreduce_max(double value) const {
-  if (world_size_ == 1) return value;
-  MPI_Request request;
-  VAE_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD, &request));
-  complete(*this, request, "a control all-reduce");
+  control_allreduce(&value, 1, sizeof(double), [](void* mine, const void* theirs) {
+    *static_cast<double*>(mine) = std::max(*static_cast<double*>(mine), *static_cast<const double*>(theirs));
+  });
   return value;
 }
 
 uint64_t Runtime::allreduce_xor(uint64_t value) const {
-  if (world_size_ == 1) return value;
-  MPI_Request request;
-  VAE_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, &value, 1, MPI_UINT64_T, MPI_BXOR, MPI_COMM_WORLD, &request));
-  complete(*this, request, "a control all-reduce");
+  control_allreduce(&value, 1, sizeof(uint64_t), [](void* mine, const void* theirs) { *static_cast<uint64_t*>(mine) ^= *static_cast<const uint64_t*>(theirs); });
   return value;
 }
 
@@ -226,12 +253,9 @@ void Runtime::all_or_none(const std::function<void()>& step) const {
     return;
   }
   // The lowest failing rank speaks for all: its number is the minimum over ranks that failed.
-  int failing = message.empty() ? world_size_ : rank_;
-  MPI_Request request;
-  VAE_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, &failing, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &request));
-  complete(*this, request, "the start-up check");
+  const double failing = -allreduce_max(-static_cast<double>(message.empty() ? world_size_ : rank_));
   if (failing == world_size_) return;
-  broadcast(message, failing);
+  broadcast(message, static_cast<int>(failing));
   throw CollectiveError(message);
 }
 
