@@ -3,6 +3,8 @@
 //   BM_AllReduce/<bytes>   the Communicator's in-place float sum, 4 KiB to 64 MiB, reported as
 //                          nccl-tests define it: algbw = bytes / time, busbw = algbw · 2(n−1)/n
 //                          (the bytes each rank's link carries in a ring all-reduce).
+//   BM_StopVote/libnbc:<0|1> a step's 40-byte stop vote: the runtime's control all-reduce, or
+//                          MPI_Iallreduce with the gradients' libnbc algorithm
 //   BM_GradSyncStep/<0|1|2> a whole data-parallel training step (batch 64 per rank, latent 16)
 //                          with one fused all-reduce after backward (0), buckets overlapping
 //                          backward (1), or no all-reduce at all (2: the floor the other two
@@ -12,6 +14,7 @@
 // timing), and each iteration's time is the slowest rank's. Warm-up is untimed; an untimed
 // check after the timed loop verifies the sum, as nccl-tests do.
 #include <benchmark/benchmark.h>
+#include <mpi.h>
 
 #include <chrono>
 #include <cstring>
@@ -62,6 +65,27 @@ void all_reduce_sizes(benchmark::internal::Benchmark* b) {
   for (int64_t bytes = 4 << 10; bytes <= 64 << 20; bytes *= 4) b->Arg(bytes);
 }
 BENCHMARK(BM_AllReduce)->Apply(all_reduce_sizes)->UseManualTime()->Iterations(100)->Unit(benchmark::kMicrosecond);
+
+// A step's stop vote: 5 doubles summed over ranks, by the runtime's control all-reduce (0) or by
+// MPI_Iallreduce with libnbc's algorithm for the gradients (1, how vae_dist voted before its
+// control all-reduce; Note [Control all-reduce]).
+void BM_StopVote(benchmark::State& state) {
+  const bool through_libnbc = state.range(0) == 1;
+  std::vector<double> vote(5, 1.0);
+  for (auto _ : state) {
+    time_collectively(state, [&] {
+      if (!through_libnbc) {
+        g_runtime->allreduce_sum(vote);
+        return;
+      }
+      MPI_Request request;
+      MPI_Iallreduce(MPI_IN_PLACE, vote.data(), 5, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD, &request);
+      MPI_Wait(&request, MPI_STATUS_IGNORE);
+    });
+    vote.assign(5, 1.0);
+  }
+}
+BENCHMARK(BM_StopVote)->ArgName("libnbc")->DenseRange(0, 1)->UseManualTime()->Iterations(200)->Unit(benchmark::kMicrosecond);
 
 enum StepSync { kFused = 0, kOverlapped = 1, kNoAllReduce = 2 };
 

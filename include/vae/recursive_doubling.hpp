@@ -2,7 +2,7 @@
 // Note [Control all-reduce]: the runtime's small all-reduces (each step's stop vote, the start-up
 // checks, the metrics) go by recursive doubling over point-to-point messages: log2(p) rounds.
 // Through MPI_Iallreduce they would take libnbc's ring, which vae_dist asks Open MPI for because
-// gradients need its bandwidth (Note [Ring all-reduce] in runtime.cpp), and a ring takes 2(p−1)
+// gradients need its bandwidth (Note [Gradient all-reduce algorithm]), and a ring takes 2(p−1)
 // rounds whatever the size: a stop vote of 40 bytes then costs 2,046 message latencies on 1,024
 // ranks (bench/simulate_scaling.sh). Ranks beyond the largest power of two first hand their
 // values to a neighbour and get the result back at the end. Each exchange combines the same two

@@ -1,12 +1,14 @@
 // MpiCommunicator: MPI_Iallreduce on host buffers. Progress comes from progress(), which the
 // gradient hooks call as backward runs, and from wait(); no extra thread competes for the cores.
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "mpi_check.hpp"
 #include "vae/communicator.hpp"
+#include "vae/gradient_allreduce.hpp"
 
 namespace vae {
 namespace {
@@ -32,6 +34,16 @@ class MpiWork : public CommWork {
   const char* what_;
   const Runtime& runtime_;
 };
+
+// The all-reduce algorithm libnbc runs (Note [Gradient all-reduce algorithm]): the runtime's
+// choice, or the user's.
+std::string libnbc_allreduce_in_effect() {
+  const char* setting = std::getenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm");
+  const int number = setting ? std::atoi(setting) : 0;
+  for (GradientAllreduce known : {GradientAllreduce::kRing, GradientAllreduce::kRabenseifner})
+    if (number == static_cast<int>(known)) return name_of(known);
+  return "libnbc's algorithm " + std::to_string(number);
+}
 
 class MpiCommunicator : public Communicator {
  public:
@@ -67,7 +79,7 @@ class MpiCommunicator : public Communicator {
   }
 
   bool reads_device_memory() const override { return false; }
-  const char* name() const override { return "mpi"; }
+  const char* name() const override { return name_.c_str(); }
 
  private:
   // Drops requests that completed (MPI sets them to MPI_REQUEST_NULL).
@@ -77,6 +89,7 @@ class MpiCommunicator : public Communicator {
   }
 
   const Runtime& runtime_;
+  const std::string name_ = "mpi (" + libnbc_allreduce_in_effect() + ")";
   MPI_Comm comm_ = MPI_COMM_NULL;
   std::vector<std::shared_ptr<MPI_Request>> in_flight_;
 };

@@ -14,6 +14,7 @@
 #include "liveness.hpp"
 #include "mpi_check.hpp"
 #include "vae/error.hpp"
+#include "vae/gradient_allreduce.hpp"
 #include "vae/stop_signal.hpp"
 
 namespace vae {
@@ -43,6 +44,14 @@ void complete(const Runtime& runtime, MPI_Request& request, const char* what) {
   }, what);
 }
 
+// The job's rank count as mpirun (OMPI_COMM_WORLD_SIZE) or srun (SLURM_NTASKS) announces it
+// before MPI starts; 0 when neither does. Every rank of a job reads the same value.
+int launcher_world_size() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "SLURM_NTASKS"})
+    if (const char* value = std::getenv(name)) return std::atoi(value);
+  return 0;
+}
+
 // "ranks 2, 3 (vaehost2)" or "ranks 1 (a), 2 (b)".
 std::string describe_ranks(const Runtime& runtime, const std::vector<int>& ranks) {
   std::string text;
@@ -56,16 +65,15 @@ std::string describe_ranks(const Runtime& runtime, const std::vector<int>& ranks
 }  // namespace
 
 Runtime::Runtime(int* argc, char*** argv) {
-  // Note [Ring all-reduce]: Open MPI's non-blocking all-reduce (libnbc) picks a reduce to rank 0
-  // followed by a broadcast for every in-place call and for any call on fewer than 4 ranks; the
-  // two halves use each direction of a link one after the other, so a gradient all-reduce over a
-  // network gets half its bandwidth (measured: bench/slow_network.sh). The ring uses both
-  // directions at once. A choice the user makes (mpirun --mca …, or the environment) still wins.
-  setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", /*overwrite=*/0);
+  // Note [Gradient all-reduce algorithm] in gradient_allreduce.hpp: libnbc takes one algorithm
+  // for the process, so it is chosen here from the rank count the launcher announces.
+  const std::string chosen = std::to_string(static_cast<int>(gradient_allreduce_for(launcher_world_size())));
+  setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", chosen.c_str(), /*overwrite=*/0);
   // Open MPI's blocking calls (MPI_Init's exchanges, the start-up collectives, MPI_Finalize) spin
   // without yielding unless it knows a node is oversubscribed, which it does not when a hostfile
-  // claims more slots than cores: 64 ranks on 2 cores then took 34 s to start where yielding
-  // took 15 s (bench/many_ranks.sh). Our own waits yield anyway (wait_for), so this costs nothing.
+  // claims more slots than cores: a 3-step run of 64 ranks on 8 namespace hosts of 2 cores took
+  // 113 s, 35 s with yielding; 32 ranks 34 s, 15 s. Our own waits yield anyway (wait_for), so this
+  // costs nothing.
   setenv("OMPI_MCA_mpi_yield_when_idle", "1", /*overwrite=*/0);
   int provided = 0;
   VAE_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));

@@ -152,7 +152,7 @@ TEST(DataParallel, OverlapOnAndOffGiveTheSameParameters) {
   const auto overlapped = train_distributed(info, 24, 4, Overlap::kOn, 0.05);
   const auto fused = train_distributed(info, 24, 4, Overlap::kOff, 0.05);
   const double apart = max_abs_difference(overlapped, fused);
-  // The ring all-reduce (Note [Ring all-reduce] in runtime.cpp) adds an element's per-rank values
+  // The all-reduce (Note [Gradient all-reduce algorithm]) adds an element's per-rank values
   // in an order set by where the element falls in the buffer reduced, and buckets cut the buffer
   // differently from one fused call. On 2 ranks every element is a + b either way: bitwise equal.
   // On more, the association differs: last-bit differences, nothing like a lost or doubled bucket.
