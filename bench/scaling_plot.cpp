@@ -1,7 +1,8 @@
-// Draws bench/scaling.py's efficiency table as a PNG with the project's PLplot writer:
-//   vae_scaling_plot scaling.csv scaling.png
-// The CSV's header names the columns; the plot takes `ranks` as x and every column whose name
-// ends in `_efficiency` as a line (strong/weak × training loop/whole process).
+// Draws an efficiency table as a PNG with the project's PLplot writer (bench/scaling.py's
+// measurements, bench/simulate_scaling.sh's predictions):
+//   vae_scaling_plot TABLE.csv OUT.png [TITLE]
+// The CSV's header names the columns; the first column (ranks, nodes) is x, on a log-2 axis
+// ticked at whole powers of two, and every column whose name ends in `_efficiency` is a line.
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -30,8 +31,8 @@ bool ends_with(const std::string& text, const std::string& tail) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: vae_scaling_plot SCALING.csv OUT.png\n");
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: vae_scaling_plot TABLE.csv OUT.png [TITLE]\n");
     return 2;
   }
   try {
@@ -39,22 +40,20 @@ int main(int argc, char** argv) {
     std::string line;
     if (!std::getline(csv, line)) throw std::runtime_error(std::string(argv[1]) + ": empty or unreadable");
     const std::vector<std::string> header = split(line);
-    vae::LinePlot plot{"Scaling efficiency", "ranks", "efficiency (1 = ideal)", {}, {}, true};
+    if (header.empty()) throw std::runtime_error(std::string(argv[1]) + ": no header");
+    vae::LinePlot plot{argc == 4 ? argv[3] : "Scaling efficiency", header[0], "efficiency (1 = ideal)", {}, {}, true, true};
     std::vector<size_t> columns;
-    size_t ranks_column = header.size();
-    for (size_t c = 0; c < header.size(); ++c) {
-      if (header[c] == "ranks") ranks_column = c;
+    for (size_t c = 1; c < header.size(); ++c) {
       if (ends_with(header[c], "_efficiency")) {
         columns.push_back(c);
         plot.series.push_back({header[c].substr(0, header[c].size() - std::string("_efficiency").size()), {}});
       }
     }
-    if (ranks_column == header.size() || columns.empty())
-      throw std::runtime_error(std::string(argv[1]) + ": needs a 'ranks' column and at least one '*_efficiency' column");
+    if (columns.empty()) throw std::runtime_error(std::string(argv[1]) + ": needs at least one '*_efficiency' column after the first");
     while (std::getline(csv, line)) {
       const std::vector<std::string> cells = split(line);
       if (cells.size() != header.size()) continue;
-      plot.x.push_back(std::stod(cells[ranks_column]));
+      plot.x.push_back(std::stod(cells[0]));
       for (size_t k = 0; k < columns.size(); ++k) {
         const std::string& cell = cells[columns[k]];
         plot.series[k].y.push_back(cell.empty() ? NAN : std::stod(cell));

@@ -18,6 +18,7 @@ packages=(
   dataset-fashion-mnist                     # the default dataset (IDX .gz files)
   python3-torch python3-numpy python3-h5py python3-pil   # oracle tests and benchmark peers only; not part of the product
   slurm-wlm munge                           # the Slurm tests start a one-node cluster (tests/slurm)
+  libsimgrid-dev                            # SimGrid SMPI: the scaling simulator (bench/simulate_scaling.sh) and its test
   iproute2 util-linux                       # the multi-host tests make network-namespace hosts (tests/multihost)
 )
 

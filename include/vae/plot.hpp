@@ -32,6 +32,7 @@ struct LinePlot {
   std::vector<double> x;
   std::vector<Series> series;
   bool y_from_zero = false;
+  bool x_log2 = false;  // x on a log-2 axis, ticked at whole powers of two (node or rank counts)
 };
 void plot_lines(const std::string& path, const LinePlot& plot);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -123,6 +124,15 @@ Points finite_points(const std::vector<double>& x, const std::vector<double>& y)
   return points;
 }
 
+// PLplot's label callback for a log-2 x axis: the tick at v reads 2^v as a whole number.
+void power_of_two_label(PLINT axis, PLFLT value, char* label, PLINT length, PLPointer /*data*/) {
+  if (axis == PL_X_AXIS) {
+    std::snprintf(label, static_cast<size_t>(length), "%.0f", std::exp2(std::round(value)));
+  } else {
+    std::snprintf(label, static_cast<size_t>(length), "%g", value);
+  }
+}
+
 // A line through `points` with a dot on each.
 void draw_line(const Points& points, PLINT colour) {
   plcol0(colour);
@@ -166,9 +176,16 @@ void plot_lines(const std::string& path, const LinePlot& plot) {
   std::vector<const std::vector<PLFLT>*> xs, ys;
   std::vector<const char*> names;
   std::vector<PLINT> colours;
+  std::vector<double> x_axis = plot.x;
+  if (plot.x_log2) {
+    for (double& v : x_axis) {
+      require(v > 0, path + ": a log-2 axis needs positive x values");
+      v = std::log2(v);
+    }
+  }
   for (const Series& series : plot.series) {
     require(series.y.size() == plot.x.size(), path + ": series '" + series.name + "' needs one value per x");
-    lines.push_back(finite_points(plot.x, series.y));
+    lines.push_back(finite_points(x_axis, series.y));
     names.push_back(series.name.c_str());
     colours.push_back(kFirstSeries + static_cast<PLINT>(colours.size()));
   }
@@ -181,7 +198,14 @@ void plot_lines(const std::string& path, const LinePlot& plot) {
   if (plot.y_from_zero) y.low = 0;
   write_png(path, render(path, [&] {
               plcol0(kInk);
-              plenv(x.low, x.high, y.low, y.high, 0, 0);
+              if (plot.x_log2) {  // ticks at whole powers of two, labelled 1, 2, 4, …
+                plenv(x.low, x.high, y.low, y.high, 0, -2);
+                plslabelfunc(power_of_two_label, nullptr);
+                plbox("bcnsto", 1.0, 0, "bcnstv", 0, 0);
+                plslabelfunc(nullptr, nullptr);
+              } else {
+                plenv(x.low, x.high, y.low, y.high, 0, 0);
+              }
               pllab(plot.x_label.c_str(), plot.y_label.c_str(), plot.title.c_str());
               plwidth(2.0);
               for (size_t i = 0; i < lines.size(); ++i) draw_line(lines[i], colours[i]);
