@@ -70,6 +70,7 @@ if [[ -z ${PREDICT_ONLY:-} ]]; then
     for h in 2 3 4; do profile $h >"$out/profile_${h}_sharing.txt"; done
     build/datasets/vae_data synth --out "$work/data.h5" --train 8000 --test 200 >/dev/null
     echo "rate,hosts,overlap,measured_s,simulated_s" >"$out/validation.csv"
+    : >"$out/links.csv"
     for rate in 1gbit 10gbit; do
       shape_links $rate || { echo "tc could not shape the links to $rate"; exit 1; }
       mpirun_on_hosts_within 300 -n 2 build/bench/vae_comm_bench --benchmark_filter='BM_AllReduce/(4096|4194304)/' \
