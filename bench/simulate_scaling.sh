@@ -38,7 +38,7 @@ build_simulator "$sim" 2>"$work/build.log" || { cat "$work/build.log"; exit 1; }
 for n in 2 3 5 8; do  # the schedules themselves sum correctly
   hostfile_for "$work/check_hosts" $n
   platform_xml "$work/check.xml" check 8 10Gbps 10us
-  smpirun -np $n -platform "$work/check.xml" -hostfile "$work/check_hosts" "${SIM_FLAGS[@]}" "$sim" --check >/dev/null ||
+  (cd "$work" && smpirun -np $n -platform "$work/check.xml" -hostfile "$work/check_hosts" "${SIM_FLAGS[@]}" "$sim" --check >/dev/null) ||
     { echo "the simulator's all-reduce schedules are wrong on $n ranks"; exit 1; }
 done
 
@@ -48,7 +48,8 @@ simulate() {
   shift 4
   hosts=$(mktemp -p "$work")
   hostfile_for "$hosts" "$nodes" "$per_node"
-  smpirun -np $((nodes * per_node)) -platform "$platform" -hostfile "$hosts" "${SIM_FLAGS[@]}" "$sim" "$profile" "$@" 2>/dev/null |
+  # In the work folder: smpirun leaves its temporary hostfile in the current folder when a run fails.
+  (cd "$work" && smpirun -np $((nodes * per_node)) -platform "$platform" -hostfile "$hosts" "${SIM_FLAGS[@]}" "$sim" "$profile" "$@" 2>/dev/null) |
     awk '/^ranks/ {print $8}'
 }
 

@@ -13,6 +13,7 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 build_simulator "$work/sim" 2>"$work/build.log" || { cat "$work/build.log"; fail "the simulator does not build"; }
+cd "$work"  # smpirun leaves a temporary hostfile in the current folder when a run fails
 platform_xml "$work/p.xml" p 8 1Gbps 10us
 for n in 2 3 5 8; do
   hostfile_for "$work/hosts" $n
