@@ -183,7 +183,7 @@ int run(const Options& o) {
     }
     const double communicated = MPI_Wtime();
     smpi_execute(profile.update_s);
-    if (step > 0) {  // the first step sets up connections
+    if (step > 0) {  // see below: the first step is not counted
       measured += MPI_Wtime() - start;
       exposed += communicated - backward_done;
     }

@@ -53,31 +53,6 @@ Fold fold_of(int r, int p) {
   return {pof2, rem, r - rem};
 }
 
-std::vector<Round> folded(int r, int p, int64_t count, std::vector<Round> (*core)(const Fold&, int64_t)) {
-  const Fold f = fold_of(r, p);
-  std::vector<Round> rounds;
-  if (r < 2 * f.rem) {
-    if (f.vrank < 0) {
-      rounds.push_back({{{r + 1, 0, count, false}}, {}});
-      rounds.push_back({{}, {{r + 1, 0, count, false}}});
-      return rounds;
-    }
-    rounds.push_back({{}, {{r - 1, 0, count, true}}});
-  }
-  for (auto& round : core(f, count)) rounds.push_back(std::move(round));
-  if (r < 2 * f.rem) rounds.push_back({{{r - 1, 0, count, false}}, {}});
-  return rounds;
-}
-
-std::vector<Round> doubling_core(const Fold& f, int64_t count) {
-  std::vector<Round> rounds;
-  for (int distance = 1; distance < f.pof2; distance <<= 1) {
-    const int peer = f.real(f.vrank ^ distance);
-    rounds.push_back({{{peer, 0, count, false}}, {{peer, 0, count, true}}});
-  }
-  return rounds;
-}
-
 std::vector<Round> rabenseifner_core(const Fold& f, int64_t count) {
   std::vector<Round> rounds;
   std::vector<std::pair<int64_t, int64_t>> windows{{0, count}};  // [lo, hi) before each halving
@@ -102,6 +77,23 @@ std::vector<Round> rabenseifner_core(const Fold& f, int64_t count) {
   return rounds;
 }
 
+// Rabenseifner with libnbc's fold of the ranks beyond a power of two.
+std::vector<Round> rabenseifner(int r, int p, int64_t count) {
+  const Fold f = fold_of(r, p);
+  std::vector<Round> rounds;
+  if (r < 2 * f.rem) {
+    if (f.vrank < 0) {
+      rounds.push_back({{{r + 1, 0, count, false}}, {}});
+      rounds.push_back({{}, {{r + 1, 0, count, false}}});
+      return rounds;
+    }
+    rounds.push_back({{}, {{r - 1, 0, count, true}}});
+  }
+  for (auto& round : rabenseifner_core(f, count)) rounds.push_back(std::move(round));
+  if (r < 2 * f.rem) rounds.push_back({{{r - 1, 0, count, false}}, {}});
+  return rounds;
+}
+
 }  // namespace
 
 int algorithm_for(const std::string& name, int ranks) {
@@ -123,8 +115,8 @@ const char* algorithm_name(int algorithm) {
 
 std::vector<Round> schedule_rounds(int algorithm, int rank, int ranks, int64_t count) {
   if (ranks == 1 || count == 0) return {};
-  if (algorithm == kRabenseifner && count >= power_of_two_at_most(ranks)) return folded(rank, ranks, count, rabenseifner_core);
-  if (algorithm == kRecursiveDoubling) return folded(rank, ranks, count, doubling_core);
+  if (algorithm == kRabenseifner && count >= power_of_two_at_most(ranks)) return rabenseifner(rank, ranks, count);
+  if (algorithm == kRecursiveDoubling) return control_rounds(rank, ranks, count);  // libnbc's rounds are the product's own
   return ring(rank, ranks, count);  // also libnbc's fallback for a vector shorter than the power of two
 }
 

@@ -166,10 +166,9 @@ bool Runtime::run_rescue() const {
 
 void Runtime::give_up(const std::string& what, const std::string& why, Clock::time_point since, int code) const {
   const std::vector<int> silent = liveness_ ? liveness_->silent_since(since) : std::vector<int>{};
-  std::string who = "no word from " + describe_ranks(*this, silent) + " since it began: dead, cut off or hung";
-  if (silent.empty())
-    who = !liveness_ || liveness_->hears_everyone() ? "every rank answers, so one is stuck inside MPI"
-                                                    : "its nearest ranks answer: the lost one is further away, named by its own neighbours";
+  const std::string who = !silent.empty() ? "no word from " + describe_ranks(*this, silent) + " since it began: dead, cut off or hung"
+                          : !liveness_ || liveness_->hears_everyone() ? "every rank answers, so one is stuck inside MPI"
+                                                                      : "its nearest ranks answer: the lost one is further away, named by its own neighbours";
   std::fprintf(stderr, "[%s rank %d] error: %s %s; %s; ending the job (exit status %d%s)\n", host_.c_str(), rank_, what.c_str(), why.c_str(),
                who.c_str(), code, code == kExitStoppedResumable ? ": continue with --resume auto" : "");
   std::fflush(stderr);
