@@ -313,8 +313,9 @@ class Trainer {
     return {loss, kl, static_cast<double>(batch.rows.size())};
   }
 
+  // Both kernels' parameters are contiguous CPU tensors there; a GPU's go through LibTorch's Adam.
   void apply_update() {
-    if (fast_kernels() != nullptr) {
+    if (device_.is_cpu()) {
       fused_adam_step(*optimizer_);
     } else {
       optimizer_->step();
