@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "cpu_isa.hpp"
+
 namespace vae::bench {
 namespace {
 
@@ -54,9 +56,11 @@ double gflops(int lanes, double seconds) { return 2.0 * lanes * kChains * static
 
 double fma_peak_gflops() {
 #if defined(__x86_64__) && defined(__GNUC__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return gflops(16, seconds_avx512());
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return gflops(8, seconds_avx2());
+  switch (fast::vector_isa()) {
+    case fast::VectorIsa::kAvx512: return gflops(16, seconds_avx512());
+    case fast::VectorIsa::kAvx2: return gflops(8, seconds_avx2());
+    case fast::VectorIsa::kOlder: break;
+  }
 #endif
   return 0;
 }

@@ -12,6 +12,10 @@
 // Prints a Markdown table of medians: milliseconds per call and GFLOP/s (2 × multiply-adds of the
 // layer's convolution; a backward does that twice, enc1's once). Under it, the least time that
 // arithmetic needs on this core: its multiply-adds inside the image at the FMA peak (fma_peak.cpp).
+// Then evaluation's pace against the layers': the importance-weighted NLL (K = 100, as the trainer
+// runs it) per decode against the decoder layers' best forward per image, and the test −ELBO per
+// image against the encoder's and decoder's (latent 64).
+// The first line names the instruction set oneDNN runs (ONEDNN_MAX_CPU_ISA=AVX2 holds it there).
 //   build/bench/vae_layer_bench [--batch 64] [--calls 60]      (threads: VAE_BENCH_THREADS, default 1)
 #include <dnnl.hpp>
 #include <omp.h>
@@ -29,7 +33,10 @@
 #include <vector>
 
 #include "conv_vae_plans.hpp"
+#include "cpu_isa.hpp"
 #include "fma_peak.hpp"
+#include "vae/conv_vae.hpp"
+#include "vae/evaluator.hpp"
 
 namespace vae::fast {
 namespace {
@@ -297,6 +304,34 @@ void print_floor(double nominal_flops, double inside_flops, double fast_ms, doub
               peak, floor_ms, 100 * floor_ms / fast_ms, fast_ms, 100 * floor_ms / best_ms, best_ms);
 }
 
+// ---- evaluation against the layers ---------------------------------------------------------------
+
+double seconds_of(const Call& call) {
+  call();  // makes the plans
+  const auto start = std::chrono::steady_clock::now();
+  call();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The importance-weighted NLL and the test −ELBO as the trainer runs them, on 256 random images,
+// against the layers' best forward times (ms per `batch` images).
+void print_evaluation_pace(int64_t batch, double best_encoder_ms, double best_decoder_ms) {
+  constexpr int64_t kImages = 256, kSamples = 100, kLatent = 64, kElboBatch = 256;
+  ConvVae model({ModelKind::kConv, {1, 28, 28}, kLatent});
+  torch::NoGradGuard no_grad;
+  const auto pixels = torch::randint(0, 256, {kImages, 1, 28, 28}, torch::kUInt8);
+  const auto eps = torch::randn({kSamples, kImages, kLatent});
+  const auto noise = test_noise_table(kImages, kLatent, 1);
+  const double iw_s = seconds_of([&] { importance_weighted_sums(model, pixels, eps, kImportanceBatch, torch::kCPU); });
+  const double elbo_s = seconds_of([&] { evaluate_elbo(model, pixels, 0, noise, 1.0, kElboBatch, torch::kCPU); });
+  const double iw_us = 1e6 * iw_s / (kImages * kSamples), elbo_us = 1e6 * elbo_s / kImages;
+  const double decode_us = 1e3 * best_decoder_ms / static_cast<double>(batch), both_us = 1e3 * (best_encoder_ms + best_decoder_ms) / static_cast<double>(batch);
+  std::printf("\n| evaluation (latent %lld) | per decode | the layers' best forward | ratio |\n|---|---:|---:|---:|\n", static_cast<long long>(kLatent));
+  std::printf("| IW-NLL, K = %lld, %lld images | %.1f µs | %.1f µs (dec1–dec4) | %.2f |\n", static_cast<long long>(kSamples),
+              static_cast<long long>(kImages), iw_us, decode_us, iw_us / decode_us);
+  std::printf("| test −ELBO, %lld images | %.1f µs | %.1f µs (all eight) | %.2f |\n", static_cast<long long>(kImages), elbo_us, both_us, elbo_us / both_us);
+}
+
 int run(int64_t batch, int calls) {
   const auto e = encoder_convolutions(batch, 1), d = decoder_convolutions(batch, 1);
   const std::vector<Layer> encoder{{"enc1", e[0], true},
@@ -318,6 +353,7 @@ int run(int64_t batch, int calls) {
   std::printf("| layer | shape | forward: fast | LibTorch | best | backward: fast | LibTorch | best |\n");
   std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
   Times fast_total, torch_total, best_total;
+  double best_encoder_forward = 0;
   double nominal_flops = 0, inside_flops = 0;
   const auto report = [&](const std::vector<Layer>& layers, std::vector<Tensors>& tensors, const FastChain& chain) {
     for (size_t k = 0; k < layers.size(); ++k) {
@@ -343,10 +379,12 @@ int run(int64_t batch, int calls) {
     }
   };
   report(encoder, encoder_tensors, fast_encoder);
+  best_encoder_forward = best_total.forward;
   report(decoder, decoder_tensors, fast_decoder);
   std::printf("| all eight | | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms |\n", fast_total.forward, torch_total.forward,
               best_total.forward, fast_total.backward, torch_total.backward, best_total.backward);
   print_floor(nominal_flops, inside_flops, fast_total.forward + fast_total.backward, best_total.forward + best_total.backward);
+  print_evaluation_pace(batch, best_encoder_forward, best_total.forward - best_encoder_forward);
   return 0;
 }
 
@@ -373,6 +411,7 @@ int main(int argc, char** argv) {
   const int thread_count = threads ? std::max(1, std::atoi(threads)) : 1;
   torch::set_num_threads(thread_count);
   omp_set_num_threads(thread_count);
-  std::printf("Batch %lld, %d thread(s), medians of %d calls; GFLOP/s in parentheses.\n\n", static_cast<long long>(batch), thread_count, calls);
+  std::printf("%s; batch %lld, %d thread(s), medians of %d calls; GFLOP/s in parentheses.\n\n", ("Instruction set " + vae::fast::vector_isa_name()).c_str(),
+              static_cast<long long>(batch), thread_count, calls);
   return vae::fast::run(batch, calls);
 }

@@ -45,6 +45,9 @@ class FastConvVae {
   // Forward only, without autograd: what ConvVae::encode and decode_logits compute.
   std::pair<torch::Tensor, torch::Tensor> encode(const torch::Tensor& x);
   torch::Tensor decode_logits(const torch::Tensor& z);
+  // −log p(x | z) per row of z [M, latent] (float, [M]), row m against image m mod B of x
+  // [B, C, 32, 32]: decoded and scored in one pass, without the logits leaving the plan.
+  torch::Tensor reconstruction_nll(const torch::Tensor& z, const torch::Tensor& x);
 
  private:
   struct State;

@@ -19,6 +19,9 @@ class BernoulliLikelihood {
   // logits, x: [B, C, 32, 32] NCHW. Writes scale · dBCE/dl into diff (zero on the canvas border)
   // and each image's sum into per_image.
   void run(dnnl::stream& stream, const float* logits, const float* x, float scale, float* diff, double* per_image);
+  // Evaluation: each row's sum only, row b against image (first_row + b) mod `images` of x
+  // ([images, C, 32, 32]: the importance samples of a few images, decoded side by side).
+  void sums(dnnl::stream& stream, const float* logits, const float* x, int64_t images, int64_t first_row, double* per_row);
 
  private:
   int64_t batch_;

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "channel_passes.hpp"
-#include "dense_ops.hpp"
+#include "transposed_by_gemm.hpp"
 
 namespace vae::fast {
 namespace {
@@ -63,17 +63,16 @@ void make_transposed_forward(const dnnl::engine& engine, const ConvGeometry& g, 
   p.scratchpad_bytes = std::max(p.scratchpad_bytes, forward.scratchpad_desc().get_size());
 }
 
-// Note [Few output channels]: a transposed layer writing fewer channels than a oneDNN block (dec4,
-// 32 → 1 channel) runs its backward-data primitive at 13 GFLOP/s (1.25 ms at batch 64). There
-// the forward is one GEMM of the input, read as NHWC rows, with the weights as LibTorch keeps
-// them ([in, out·k·k]), then a col2im that adds each tap into its output pixel: 0.3 ms.
+// Which transposed layers run their forward by GEMM (Note [Transposed forward by GEMM]): those
+// writing fewer channels than a oneDNN block (dec4, 32 → 1: 13 GFLOP/s as a primitive), and every
+// one in inference, where no backward primitive wants the output in oneDNN's own layout.
 constexpr int64_t kBlockChannels = 16;
 
-bool forward_by_gemm(const ConvGeometry& g) { return g.transposed && g.out_channels < kBlockChannels; }
+bool forward_by_gemm(const ConvGeometry& g, Use use) { return g.transposed && (g.out_channels < kBlockChannels || use == Use::kInference); }
 
 void make_gemm_forward(const Dims& src, const Dims& dst, Primitives& p) {
   p.src = plain_desc(src, Tag::nhwc);
-  p.dst = plain_desc(dst, Tag::nchw);
+  p.dst = plain_desc(dst, dst[1] == 1 ? Tag::nchw : Tag::nhwc);  // one channel: the same bytes
 }
 
 template <typename Ops>
@@ -90,7 +89,7 @@ Primitives make_primitives(const dnnl::engine& engine, const ConvGeometry& g, Us
       {kind, Ops::kAlgorithm, any_desc(src), any_desc(weights), bias_desc, any_desc(dst), strides, padding, padding},
       with_relu(user_scratchpad(), g.relu), engine);
   Primitives p;
-  if (forward_by_gemm(g)) {
+  if (forward_by_gemm(g, use)) {
     make_gemm_forward(src, dst, p);
   } else if (g.transposed) {
     make_transposed_forward(engine, g, src, dst, p);
@@ -128,29 +127,6 @@ Primitives make_primitives(const dnnl::engine& engine, const ConvGeometry& g, Us
   return p;
 }
 
-// The scatter half of Note [Few output channels]: columns [B·H·W, C·k·k] (one row per input
-// pixel, NHWC order) added into y [B, C, H', W'] (NCHW), which already holds the bias.
-void col2im(const ConvGeometry& g, const float* columns, float* y) {
-  constexpr int64_t k = ConvGeometry::kKernel;
-  const int64_t side = g.in_size, out = g.out_size, channels = g.out_channels;
-  for (int64_t n = 0; n < g.batch; ++n)
-    for (int64_t ih = 0; ih < side; ++ih)
-      for (int64_t iw = 0; iw < side; ++iw) {
-        const float* row = columns + ((n * side + ih) * side + iw) * channels * k * k;
-        for (int64_t c = 0; c < channels; ++c) {
-          float* plane = y + (n * channels + c) * out * out;
-          for (int64_t kh = 0; kh < k; ++kh) {
-            const int64_t oh = ih * g.stride - g.padding + kh;
-            if (oh < 0 || oh >= out) continue;
-            for (int64_t kw = 0; kw < k; ++kw) {
-              const int64_t ow = iw * g.stride - g.padding + kw;
-              if (ow >= 0 && ow < out) plane[oh * out + ow] += row[(c * k + kh) * k + kw];
-            }
-          }
-        }
-      }
-}
-
 }  // namespace
 
 ConvLayer::ConvLayer(const dnnl::engine& engine, const ConvGeometry& geometry, Use use)
@@ -171,7 +147,7 @@ ConvLayer::ConvLayer(const dnnl::engine& engine, const ConvGeometry& geometry, U
       geometry.transposed ? dnnl::memory(plain_desc({geometry.in_channels, geometry.out_channels, k, k}, Tag::oihw), engine, DNNL_MEMORY_NONE)
                           : user_weights_;
   dst_ = dnnl::memory(p.dst, engine);
-  if (forward_by_gemm(geometry)) columns_.resize(static_cast<size_t>(geometry.batch * geometry.in_size * geometry.in_size * geometry.out_channels * k * k));
+  if (forward_by_gemm(geometry, use)) by_gemm_ = std::make_unique<TransposedByGemm>(engine, geometry);
   scratchpad_ = dnnl::memory(plain_desc({static_cast<int64_t>(p.scratchpad_bytes / sizeof(float)) + 1}, Tag::x), engine);
   src_for_forward_ = Relayout(p.src);
   weights_for_forward_ = Relayout(p.weights);
@@ -187,22 +163,16 @@ ConvLayer::ConvLayer(const dnnl::engine& engine, const ConvGeometry& geometry, U
   diff_dst_for_data_ = Relayout(p.data_diff_dst);
 }
 
+ConvLayer::~ConvLayer() = default;
+
 const dnnl::memory& ConvLayer::forward(dnnl::stream& stream, const dnnl::memory& src, const float* weights, const float* bias) {
   for (const dnnl::memory* m : {&user_weights_, &user_forward_weights_}) m->set_data_handle(const_cast<float*>(weights));
   user_bias_.set_data_handle(const_cast<float*>(bias));
   src_ = src;
   src_seen_ = src_for_forward_.view(stream, src);
-  if (forward_by_gemm(geometry_)) {
-    const ConvGeometry& g = geometry_;
-    const int64_t taps = g.out_channels * ConvGeometry::kKernel * ConvGeometry::kKernel;
+  if (by_gemm_) {
     stream.wait();
-    sgemm(false, false, g.batch * g.in_size * g.in_size, taps, g.in_channels, 1.f, static_cast<const float*>(src_seen_.get_data_handle()), weights,
-          0.f, columns_.data());
-    auto* y = static_cast<float*>(dst_.get_data_handle());
-    for (int64_t plane = 0; plane < g.batch * g.out_channels; ++plane)
-      std::fill(y + plane * g.out_size * g.out_size, y + (plane + 1) * g.out_size * g.out_size, bias[plane % g.out_channels]);
-    col2im(g, columns_.data(), y);
-    if (g.relu) relu_in_place(g.batch * g.out_channels * g.out_size * g.out_size, y);
+    by_gemm_->forward(stream, static_cast<const float*>(src_seen_.get_data_handle()), weights, bias, static_cast<float*>(dst_.get_data_handle()));
   } else if (geometry_.transposed) {
     forward_.execute(stream, {{DNNL_ARG_DIFF_DST, src_seen_},
                               {DNNL_ARG_WEIGHTS, weights_for_forward_.view(stream, user_forward_weights_)}, {DNNL_ARG_DIFF_SRC, dst_}, {DNNL_ARG_SCRATCHPAD, scratchpad_}});

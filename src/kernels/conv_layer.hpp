@@ -1,13 +1,14 @@
 #pragma once
 // One 4×4 convolution or transposed convolution of the ConvVAE at a fixed batch size, through
 // oneDNN primitives made once and run every step: forward (a convolution's with its bias and
-// ReLU fused in; a transposed one's as in Note [Transposed forward] and Note [Few output
-// channels]), backward-data and backward-weights. Activations stay in the layouts the primitives chose;
+// ReLU fused in; a transposed one's as in Note [Transposed forward] or Note [Transposed forward
+// by GEMM]), backward-data and backward-weights. Activations stay in the layouts the primitives chose;
 // weights and their gradients are read and written in LibTorch's layout, in the parameters' own
 // memory.
 #include <dnnl.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "dnnl_support.hpp"
@@ -24,6 +25,8 @@ struct ConvGeometry {
   static constexpr int64_t kKernel = conv_vae::kKernel;
 };
 
+class TransposedByGemm;
+
 enum class Use {
   kInference,         // forward only
   kTraining,          // forward, then backward to the weights and to the input
@@ -33,6 +36,7 @@ enum class Use {
 class ConvLayer {
  public:
   ConvLayer(const dnnl::engine& engine, const ConvGeometry& geometry, Use use);
+  ~ConvLayer();
 
   // dst = [ReLU](conv(src, weights) + bias); `src` in any layout, left as it is until backward
   // (whose backward-weights reads it); returns dst in the layer's own layout.
@@ -48,7 +52,7 @@ class ConvLayer {
   // The parameters' memory in LibTorch's layout, described as each primitive reads it.
   dnnl::memory user_weights_, user_forward_weights_, user_bias_, user_diff_weights_;
   std::vector<float> channel_scratch_;  // a value per channel of whole blocks, for channel_passes.hpp
-  std::vector<float> columns_;      // a forward by GEMM: its product before col2im (Note [Few output channels])
+  std::unique_ptr<TransposedByGemm> by_gemm_;  // the forward, when a GEMM runs it
   dnnl::memory dst_, diff_src_, diff_weights_, scratchpad_;
   dnnl::memory src_, src_seen_;  // forward's input as given and as it read it, for backward-weights
   Relayout src_for_forward_, weights_for_forward_, weights_for_backward_, diff_dst_for_mask_, diff_dst_for_data_,

@@ -66,6 +66,14 @@ struct TrainingPlan {
   std::vector<double> reconstruction;
 };
 
+// What a forward-only decode at a batch size needs: the decoder, and the likelihood for scoring.
+struct DecodingPlan {
+  DecodingPlan(const dnnl::engine& engine, int64_t batch, ImageShape image, int64_t latent)
+      : decoder(engine, batch, image.channels, latent, Use::kInference), likelihood(engine, batch, image) {}
+  DecoderPlan decoder;
+  fast::BernoulliLikelihood likelihood;
+};
+
 struct FastConvVae::State {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
@@ -75,8 +83,12 @@ struct FastConvVae::State {
   std::vector<size_t> indices;         // their indices in parameters()
   std::map<int64_t, std::unique_ptr<TrainingPlan>> training;
   std::map<int64_t, std::unique_ptr<EncoderPlan>> encoders;
-  std::map<int64_t, std::unique_ptr<DecoderPlan>> decoders;
+  std::map<int64_t, std::unique_ptr<DecodingPlan>> decoders;
   std::vector<int64_t> training_made, encoders_made, decoders_made;
+
+  DecodingPlan& decoding_plan(int64_t batch) {
+    return plan_for(decoders, decoders_made, batch, [&] { return std::make_unique<DecodingPlan>(engine, batch, image, latent); });
+  }
 
   // The parameters' current memory (loading a checkpoint may have replaced it), and their
   // gradients' when a backward will write them.
@@ -185,14 +197,30 @@ torch::Tensor FastConvVae::decode_logits(const torch::Tensor& z_in) {
   const ConvVaeParams params = s.params(false);
   for (int64_t start = 0; start < n; start += kLargestForwardBatch) {
     const int64_t batch = std::min(kLargestForwardBatch, n - start);
-    DecoderPlan& plan = plan_for(s.decoders, s.decoders_made, batch, [&] {
-      return std::make_unique<DecoderPlan>(s.engine, batch, s.image.channels, s.latent, Use::kInference);
-    });
-    const float* out = plan.forward(s.stream, z[start].data_ptr<float>(), params);
+    DecodingPlan& plan = s.decoding_plan(batch);
+    const float* out = plan.decoder.forward(s.stream, z[start].data_ptr<float>(), params);
     s.stream.wait();
     std::copy(out, out + batch * pixels, logits[start].data_ptr<float>());
   }
   return logits;
+}
+
+torch::Tensor FastConvVae::reconstruction_nll(const torch::Tensor& z_in, const torch::Tensor& x_in) {
+  use_torch_thread_count();
+  State& s = *state_;
+  const auto z = z_in.contiguous().to(torch::kFloat32), x = x_in.contiguous().to(torch::kFloat32);
+  const int64_t n = z.size(0), images = x.size(0);
+  TORCH_CHECK(images > 0 && n % images == 0, "FastConvVae::reconstruction_nll: ", n, " latents for ", images, " images");
+  std::vector<double> sums(static_cast<size_t>(n));
+  const ConvVaeParams params = s.params(false);
+  for (int64_t start = 0; start < n; start += kLargestForwardBatch) {
+    const int64_t batch = std::min(kLargestForwardBatch, n - start);
+    DecodingPlan& plan = s.decoding_plan(batch);
+    const float* logits = plan.decoder.forward(s.stream, z[start].data_ptr<float>(), params);
+    s.stream.wait();
+    plan.likelihood.sums(s.stream, logits, x.data_ptr<float>(), images, start, sums.data() + start);
+  }
+  return torch::tensor(sums, torch::kFloat64).to(torch::kFloat32);
 }
 
 }  // namespace vae
