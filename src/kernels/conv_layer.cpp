@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "channel_passes.hpp"
+#include "cpu_isa.hpp"
+#include "dnnl_support.hpp"
 #include "transposed_by_gemm.hpp"
 
 namespace vae::fast {
@@ -75,6 +77,42 @@ void make_gemm_forward(const Dims& src, const Dims& dst, Primitives& p) {
   p.dst = plain_desc(dst, dst[1] == 1 ? Tag::nchw : Tag::nhwc);  // one channel: the same bytes
 }
 
+// Note [Weights gradient by GEMM]: where one side of a layer has a single channel (enc1's input,
+// dec4's output), oneDNN 2.6's backward-weights is slow on AVX2 cores (0.97 ms for enc1 and 2.0 ms
+// for dec4 at batch 64, Zen 5 held to AVX2) where this takes 0.12 and 0.2: dW [C, 4·4] =
+// Mᵀ·im2col(I), with M the side of many channels as NHWC rows [pixels, C] (enc1's output
+// gradient, dec4's input) and I the one-channel image (enc1's input, dec4's output gradient) read
+// at each of those pixels' 16 taps. On AVX-512 cores oneDNN's primitive is the faster (enc1: 0.07
+// against 0.15 ms, dec4: 0.22 against 0.28, Zen 5), so it stays there.
+bool weights_by_gemm(const ConvGeometry& g) {
+  return vector_isa() != VectorIsa::kAvx512 && (g.transposed ? g.out_channels == 1 : g.in_channels == 1);
+}
+
+void make_gemm_weights(const ConvGeometry& g, const Dims& src, const Dims& dst, Primitives& p) {
+  p.weights_src = plain_desc(src, g.transposed ? Tag::nhwc : Tag::nchw);
+  p.weights_diff_dst = plain_desc(dst, g.transposed ? Tag::nchw : Tag::nhwc);
+  p.diff_weights = plain_desc({g.out_channels, g.in_channels, ConvGeometry::kKernel, ConvGeometry::kKernel}, g.transposed ? Tag::iohw : Tag::oihw);
+}
+
+// columns [B·S·S, 16]: the one-channel images [B, 2S, 2S] at the 16 taps of each pixel of the
+// S×S grid (stride 2, padding 1), zero off the image.
+void one_channel_columns(int64_t batch, int64_t side, const float* images, float* columns) {
+  constexpr int64_t k = ConvGeometry::kKernel;
+  const int64_t large = 2 * side;
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t oh = 0; oh < side; ++oh)
+      for (int64_t ow = 0; ow < side; ++ow) {
+        float* row = columns + ((n * side + oh) * side + ow) * k * k;
+        for (int64_t kh = 0; kh < k; ++kh) {
+          const int64_t ih = 2 * oh - 1 + kh;
+          for (int64_t kw = 0; kw < k; ++kw) {
+            const int64_t iw = 2 * ow - 1 + kw;
+            row[kh * k + kw] = ih >= 0 && ih < large && iw >= 0 && iw < large ? images[(n * large + ih) * large + iw] : 0.f;
+          }
+        }
+      }
+}
+
 template <typename Ops>
 Primitives make_primitives(const dnnl::engine& engine, const ConvGeometry& g, Use use) {
   const Dims src{g.batch, g.in_channels, g.in_size, g.in_size}, dst{g.batch, g.out_channels, g.out_size, g.out_size};
@@ -104,13 +142,17 @@ Primitives make_primitives(const dnnl::engine& engine, const ConvGeometry& g, Us
 
   // Without the bias: oneDNN 2.6 sums its gradient in plain SSE or scalar loops (0.3 ms a step);
   // backward() sums it in the pass that applies the ReLU's mask (channel_passes.hpp).
-  const typename Ops::BackwardWeights::primitive_desc backward_weights(
-      {Ops::kAlgorithm, any_desc(src), any_desc(weights), any_desc(dst), strides, padding, padding}, user_scratchpad(), engine, forward);
-  p.backward_weights = typename Ops::BackwardWeights(backward_weights);
-  p.weights_src = backward_weights.src_desc();
-  p.weights_diff_dst = backward_weights.diff_dst_desc();
-  p.diff_weights = backward_weights.diff_weights_desc();
-  p.scratchpad_bytes = std::max(p.scratchpad_bytes, backward_weights.scratchpad_desc().get_size());
+  if (weights_by_gemm(g)) {
+    make_gemm_weights(g, src, dst, p);
+  } else {
+    const typename Ops::BackwardWeights::primitive_desc backward_weights(
+        {Ops::kAlgorithm, any_desc(src), any_desc(weights), any_desc(dst), strides, padding, padding}, user_scratchpad(), engine, forward);
+    p.backward_weights = typename Ops::BackwardWeights(backward_weights);
+    p.weights_src = backward_weights.src_desc();
+    p.weights_diff_dst = backward_weights.diff_dst_desc();
+    p.diff_weights = backward_weights.diff_weights_desc();
+    p.scratchpad_bytes = std::max(p.scratchpad_bytes, backward_weights.scratchpad_desc().get_size());
+  }
   if (use == Use::kTrainingFirstLayer) return p;
 
   // Every activation in the layout oneDNN picks (channel blocks). On a Zen 5 core, a transposed
@@ -157,6 +199,10 @@ ConvLayer::ConvLayer(const dnnl::engine& engine, const ConvGeometry& geometry, U
   diff_dst_for_mask_ = Relayout(p.dst);
   diff_dst_for_weights_ = Relayout(p.weights_diff_dst);
   src_for_weights_ = Relayout(p.weights_src);
+  if (weights_by_gemm(geometry)) {
+    const int64_t grid = geometry.transposed ? geometry.in_size : geometry.out_size;
+    weights_columns_.resize(static_cast<size_t>(geometry.batch * grid * grid * k * k));
+  }
   if (use == Use::kTrainingFirstLayer) return;
   diff_src_ = dnnl::memory(p.diff_src, engine);
   weights_for_backward_ = Relayout(p.data_weights);
@@ -199,20 +245,40 @@ const dnnl::memory& ConvLayer::backward(dnnl::stream& stream, const dnnl::memory
     channel_sums(*diff, diff_bias, channel_scratch_);
   }
   user_diff_weights_.set_data_handle(diff_weights);
-  const bool weights_in_torch_layout = diff_weights_.get_desc() == user_diff_weights_.get_desc();
   // The input as the forward saw it, or as given when that is the layout backward-weights wants.
   const dnnl::memory& src = src_.get_desc() == src_for_weights_.wanted() ? src_ : src_seen_;
-  backward_weights_.execute(stream, {{DNNL_ARG_SRC, src_for_weights_.view(stream, src)},
-                                     {DNNL_ARG_DIFF_DST, diff_dst_for_weights_.view(stream, *diff)},
-                                     {DNNL_ARG_DIFF_WEIGHTS, weights_in_torch_layout ? user_diff_weights_ : diff_weights_},
-                                     {DNNL_ARG_SCRATCHPAD, scratchpad_}});
-  if (!weights_in_torch_layout) diff_weights_out_.run(stream, diff_weights_, user_diff_weights_);
+  if (weights_by_gemm(geometry_)) {
+    weights_gradient_by_gemm(stream, src, *diff, diff_weights);
+  } else {
+    weights_gradient(stream, src, *diff);
+  }
   if (use_ == Use::kTrainingFirstLayer) return diff_src_;
   backward_data_.execute(stream, {{DNNL_ARG_DIFF_DST, diff_dst_for_data_.view(stream, *diff)},
                                   {DNNL_ARG_WEIGHTS, weights_for_backward_.view(stream, user_weights_)},
                                   {DNNL_ARG_DIFF_SRC, diff_src_},
                                   {DNNL_ARG_SCRATCHPAD, scratchpad_}});
   return diff_src_;
+}
+
+void ConvLayer::weights_gradient_by_gemm(dnnl::stream& stream, const dnnl::memory& src, const dnnl::memory& diff_dst, float* diff_weights) {
+  const ConvGeometry& g = geometry_;
+  const dnnl::memory& many = g.transposed ? src_for_weights_.view(stream, src) : diff_dst_for_weights_.view(stream, diff_dst);
+  const dnnl::memory& one = g.transposed ? diff_dst_for_weights_.view(stream, diff_dst) : src_for_weights_.view(stream, src);
+  const int64_t grid = g.transposed ? g.in_size : g.out_size, channels = g.transposed ? g.in_channels : g.out_channels;
+  const int64_t taps = ConvGeometry::kKernel * ConvGeometry::kKernel;
+  stream.wait();
+  one_channel_columns(g.batch, grid, static_cast<const float*>(one.get_data_handle()), weights_columns_.data());
+  sgemm(true, false, channels, taps, g.batch * grid * grid, 1.f, static_cast<const float*>(many.get_data_handle()), weights_columns_.data(), 0.f,
+        diff_weights);
+}
+
+void ConvLayer::weights_gradient(dnnl::stream& stream, const dnnl::memory& src, const dnnl::memory& diff_dst) {
+  const bool weights_in_torch_layout = diff_weights_.get_desc() == user_diff_weights_.get_desc();
+  backward_weights_.execute(stream, {{DNNL_ARG_SRC, src_for_weights_.view(stream, src)},
+                                     {DNNL_ARG_DIFF_DST, diff_dst_for_weights_.view(stream, diff_dst)},
+                                     {DNNL_ARG_DIFF_WEIGHTS, weights_in_torch_layout ? user_diff_weights_ : diff_weights_},
+                                     {DNNL_ARG_SCRATCHPAD, scratchpad_}});
+  if (!weights_in_torch_layout) diff_weights_out_.run(stream, diff_weights_, user_diff_weights_);
 }
 
 }  // namespace vae::fast

@@ -46,6 +46,10 @@ class ConvLayer {
   const dnnl::memory& backward(dnnl::stream& stream, const dnnl::memory& diff_dst, float* diff_weights, float* diff_bias);
 
  private:
+  // Overwrite dL/d(weights): through oneDNN's primitive, or Note [Weights gradient by GEMM].
+  void weights_gradient(dnnl::stream& stream, const dnnl::memory& src, const dnnl::memory& diff_dst);
+  void weights_gradient_by_gemm(dnnl::stream& stream, const dnnl::memory& src, const dnnl::memory& diff_dst, float* diff_weights);
+
   ConvGeometry geometry_;
   Use use_;
   dnnl::primitive forward_, backward_data_, backward_weights_;
@@ -53,6 +57,7 @@ class ConvLayer {
   dnnl::memory user_weights_, user_forward_weights_, user_bias_, user_diff_weights_;
   std::vector<float> channel_scratch_;  // a value per channel of whole blocks, for channel_passes.hpp
   std::unique_ptr<TransposedByGemm> by_gemm_;  // the forward, when a GEMM runs it
+  std::vector<float> weights_columns_;        // the one-channel side's im2col (Note [Weights gradient by GEMM])
   dnnl::memory dst_, diff_src_, diff_weights_, scratchpad_;
   dnnl::memory src_, src_seen_;  // forward's input as given and as it read it, for backward-weights
   Relayout src_for_forward_, weights_for_forward_, weights_for_backward_, diff_dst_for_mask_, diff_dst_for_data_,

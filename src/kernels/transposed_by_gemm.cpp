@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "cpu_isa.hpp"
 #include "dnnl_support.hpp"
 #include "vae/simd_clones.hpp"
 
@@ -11,8 +12,11 @@ namespace vae::fast {
 namespace {
 
 constexpr int64_t kTaps = ConvGeometry::kKernel * ConvGeometry::kKernel;
-// A tile's columns up to 256 KiB, within the L2 cache of every x86 core this runs on.
-constexpr int64_t kTileFloats = 64 * 1024;
+// A tile's columns, in floats: up to 256 KiB on AVX-512 cores (within every one's L2 cache; oneDNN
+// packs the weights and keeps the GEMM's pace at 64 rows). On AVX2 cores oneDNN 2.6's matmul reads
+// them unpacked and needs 512 rows or more for its pace (dec2: 4.5 ms at 64 rows, 2.2 at 512), so
+// there a tile is the whole batch of 64 (4 MiB), and col2im reads it back from the L3 cache.
+int64_t tile_floats() { return vector_isa() == VectorIsa::kAvx512 ? 64 * 1024 : 1024 * 1024; }
 
 // [C_in, C_out, k, k] → [C_in, k, k, C_out].
 void weights_tap_major(const ConvGeometry& g, const float* weights, float* out) {
@@ -88,7 +92,7 @@ TransposedByGemm::Product TransposedByGemm::make_product(const dnnl::engine& eng
 
 TransposedByGemm::TransposedByGemm(const dnnl::engine& engine, const ConvGeometry& geometry) : geometry_(geometry) {
   const int64_t image_floats = geometry.in_size * geometry.in_size * kTaps * geometry.out_channels;
-  const int64_t tile_images = std::clamp<int64_t>(kTileFloats / image_floats, 1, geometry.batch);
+  const int64_t tile_images = std::clamp<int64_t>(tile_floats() / image_floats, 1, geometry.batch);
   weights_by_tap_.resize(static_cast<size_t>(geometry.in_channels * kTaps * geometry.out_channels));
   weights_by_tap_memory_ = dnnl::memory(plain_desc({geometry.in_channels, kTaps * geometry.out_channels}, Tag::ab), engine, weights_by_tap_.data());
   tile_ = make_product(engine, tile_images);
