@@ -7,18 +7,11 @@
 #include <sstream>
 
 #include "vae/communicator.hpp"
+#include "vae/simd_clones.hpp"
 #include "vae/commit_id.hpp"  // generated at every build (cmake/commit_id.cmake)
 
 namespace vae {
 namespace {
-
-// The clone GCC's resolver picks for VAE_SIMD_CLONES loops (simd_clones.hpp) on this CPU.
-std::string simd_level() {
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("x86-64-v4")) return "AVX-512 (x86-64-v4)";
-  if (__builtin_cpu_supports("x86-64-v3")) return "AVX2 + FMA (x86-64-v3)";
-  return "baseline x86-64";
-}
 
 std::string mpi_library() {
   char text[MPI_MAX_LIBRARY_VERSION_STRING];
@@ -43,7 +36,7 @@ std::string version_text() {
        << "  MPI       " << mpi_library() << "\n"
        << "  NCCL      " << (nccl_available() ? "yes (the GPU communicator is built)" : "no (built without CUDA and NCCL)") << "\n"
        << "  CUDA      " << cuda_devices() << "\n"
-       << "  SIMD      " << simd_level() << " for vae_dist's own loops on this CPU";
+       << "  SIMD      " << simd_level_name(simd_level()) << " for vae_dist's own loops on this CPU";
   return text.str();
 }
 

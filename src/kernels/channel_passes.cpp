@@ -42,7 +42,7 @@ inline void add_bias_and_relu_tiles(const ChannelTiles& s, float* __restrict x, 
   }
 }
 
-VAE_SIMD_CLONES void add_bias_and_relu_blocks(const ChannelTiles& s, float* x, const float* bias, bool relu) {
+VAE_SIMD_BODY void add_bias_and_relu_blocks_body(const ChannelTiles& s, float* x, const float* bias, bool relu) {
   switch (s.block) {
     case 16: return add_bias_and_relu_tiles<16>(s, x, bias, relu);
     case 8: return add_bias_and_relu_tiles<8>(s, x, bias, relu);
@@ -50,6 +50,7 @@ VAE_SIMD_CLONES void add_bias_and_relu_blocks(const ChannelTiles& s, float* x, c
     default: throw std::logic_error("add_bias_and_relu: channel blocks of " + std::to_string(s.block));
   }
 }
+VAE_SIMD_VARIANTS(add_bias_and_relu_blocks, (const ChannelTiles& s, float* x, const float* bias, bool relu), (s, x, bias, relu))
 
 // Each tile's sums in kRuns running partial sums, so that consecutive pixels' adds overlap; with
 // `output`, each value is masked by the ReLU first and written back.
@@ -78,23 +79,24 @@ inline void channel_sum_tiles(const ChannelTiles& s, const float* __restrict out
   }
 }
 
-template <bool kMask>
-VAE_SIMD_CLONES void channel_sum_blocks(const ChannelTiles& s, const float* output, float* diff, float* block_sums) {
+// Masks by `output` first where it is given.
+VAE_SIMD_BODY void channel_sum_blocks_body(const ChannelTiles& s, const float* output, float* diff, float* block_sums) {
+  const bool mask = output != nullptr;
   switch (s.block) {
-    case 16: return channel_sum_tiles<16, kMask>(s, output, diff, block_sums);
-    case 8: return channel_sum_tiles<8, kMask>(s, output, diff, block_sums);
-    case 1: return channel_sum_tiles<1, kMask>(s, output, diff, block_sums);
+    case 16: return mask ? channel_sum_tiles<16, true>(s, output, diff, block_sums) : channel_sum_tiles<16, false>(s, output, diff, block_sums);
+    case 8: return mask ? channel_sum_tiles<8, true>(s, output, diff, block_sums) : channel_sum_tiles<8, false>(s, output, diff, block_sums);
+    case 1: return mask ? channel_sum_tiles<1, true>(s, output, diff, block_sums) : channel_sum_tiles<1, false>(s, output, diff, block_sums);
     default: throw std::logic_error("channel sums: channel blocks of " + std::to_string(s.block));
   }
 }
+VAE_SIMD_VARIANTS(channel_sum_blocks, (const ChannelTiles& s, const float* output, float* diff, float* block_sums), (s, output, diff, block_sums))
 
-template <bool kMask>
 void channel_sums(const dnnl::memory* output, const dnnl::memory& diff, float* sums, std::vector<float>& scratch) {
   const ChannelTiles s = channel_tiles(diff.get_desc());
   if (output && output->get_desc() != diff.get_desc()) throw std::logic_error("mask_by_relu_and_channel_sums: two layouts");
   scratch.resize(static_cast<size_t>(s.blocks * s.block));
-  channel_sum_blocks<kMask>(s, output ? static_cast<const float*>(output->get_data_handle()) : nullptr, static_cast<float*>(diff.get_data_handle()),
-                            scratch.data());
+  channel_sum_blocks(s, output ? static_cast<const float*>(output->get_data_handle()) : nullptr, static_cast<float*>(diff.get_data_handle()),
+                     scratch.data());
   std::copy(scratch.begin(), scratch.begin() + s.channels, sums);
 }
 
@@ -107,10 +109,10 @@ void add_bias_and_relu(const dnnl::memory& image, const float* bias, bool relu, 
   add_bias_and_relu_blocks(s, static_cast<float*>(image.get_data_handle()), scratch.data(), relu);
 }
 
-void channel_sums(const dnnl::memory& diff, float* sums, std::vector<float>& scratch) { channel_sums<false>(nullptr, diff, sums, scratch); }
+void channel_sums(const dnnl::memory& diff, float* sums, std::vector<float>& scratch) { channel_sums(nullptr, diff, sums, scratch); }
 
 void mask_by_relu_and_channel_sums(const dnnl::memory& output, const dnnl::memory& diff, float* sums, std::vector<float>& scratch) {
-  channel_sums<true>(&output, diff, sums, scratch);
+  channel_sums(&output, diff, sums, scratch);
 }
 
 }  // namespace vae::fast

@@ -15,13 +15,15 @@ void column_sums(int64_t rows, int64_t columns, const float* a, float* sums) {
 
 }  // namespace
 
-VAE_SIMD_CLONES void relu_in_place(int64_t n, float* y) {
+VAE_SIMD_BODY void relu_in_place_body(int64_t n, float* y) {
   for (int64_t i = 0; i < n; ++i) y[i] = y[i] > 0.f ? y[i] : 0.f;
 }
+VAE_SIMD_VARIANTS(relu_in_place, (int64_t n, float* y), (n, y))
 
-VAE_SIMD_CLONES void mask_by_relu(int64_t n, const float* __restrict y, float* __restrict dy) {
+VAE_SIMD_BODY void mask_by_relu_body(int64_t n, const float* __restrict y, float* __restrict dy) {
   for (int64_t i = 0; i < n; ++i) dy[i] = y[i] > 0.f ? dy[i] : 0.f;
 }
+VAE_SIMD_VARIANTS(mask_by_relu, (int64_t n, const float* __restrict y, float* __restrict dy), (n, y, dy))
 
 void linear_forward(const DenseShape& s, const float* x, const float* weight, const float* bias, float* y) {
   for (int64_t i = 0; i < s.batch; ++i)

@@ -67,7 +67,7 @@ inline void col2im_images(const ConvGeometry& g, int64_t images, const float* co
 
 // The ConvVAE's output channel counts as compile-time constants (so that a tap's channels are
 // whole vectors, or one float without a loop).
-VAE_SIMD_CLONES void col2im(const ConvGeometry& g, int64_t images, const float* columns, const float* bias, float* padded, float* y) {
+VAE_SIMD_BODY void col2im_body(const ConvGeometry& g, int64_t images, const float* columns, const float* bias, float* padded, float* y) {
   switch (g.out_channels) {
     case 1: return col2im_images<1>(g, images, columns, bias, padded, y);
     case 3: return col2im_images<3>(g, images, columns, bias, padded, y);
@@ -76,6 +76,7 @@ VAE_SIMD_CLONES void col2im(const ConvGeometry& g, int64_t images, const float* 
     default: throw std::logic_error("TransposedByGemm: " + std::to_string(g.out_channels) + " output channels");
   }
 }
+VAE_SIMD_VARIANTS(col2im, (const ConvGeometry& g, int64_t images, const float* columns, const float* bias, float* padded, float* y), (g, images, columns, bias, padded, y))
 
 }  // namespace
 

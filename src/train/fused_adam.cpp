@@ -13,7 +13,7 @@ struct AdamStep {
 
 // One parameter's update, vectorised (the file is built with -fno-math-errno: a vector sqrt
 // cannot set errno).
-VAE_SIMD_CLONES void adam_update(int64_t n, const AdamStep& s, float* __restrict value, const float* __restrict grad, float* __restrict m,
+VAE_SIMD_BODY void adam_update_body(int64_t n, const AdamStep& s, float* __restrict value, const float* __restrict grad, float* __restrict m,
                                  float* __restrict v) {
   for (int64_t i = 0; i < n; ++i) {
     m[i] = m[i] * s.beta1 + (1.f - s.beta1) * grad[i];
@@ -21,6 +21,7 @@ VAE_SIMD_CLONES void adam_update(int64_t n, const AdamStep& s, float* __restrict
     value[i] -= s.step_size * m[i] / (std::sqrt(v[i]) * s.inverse_root_correction2 + s.eps);
   }
 }
+VAE_SIMD_VARIANTS(adam_update, (int64_t n, const AdamStep& s, float* __restrict value, const float* __restrict grad, float* __restrict m, float* __restrict v), (n, s, value, grad, m, v))
 
 }  // namespace
 
