@@ -136,8 +136,8 @@ Times time_libtorch(const Layer& l, Tensors& t, int calls) {
 enum class Pass { kForward, kBackwardData, kBackwardWeights };
 
 // A convolution's sides in convolution terms: src (channels, side) → dst (channels, side). A
-// transposed layer is the convolution from its output to its input, its passes swapped (Note
-// [Transposed forward] in src/kernels/conv_layer.cpp).
+// transposed layer is the convolution from its output to its input, its passes swapped (its
+// forward is that convolution's backward-data).
 struct Convolution {
   int64_t batch, src_channels, src_side, dst_channels, dst_side, stride, padding, kernel;
 };

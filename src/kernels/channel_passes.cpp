@@ -18,9 +18,13 @@ struct ChannelTiles {
 ChannelTiles channel_tiles(const dnnl::memory::desc& desc) {
   const dnnl_memory_desc_t& d = desc.data;
   const auto& blocking = d.format_desc.blocking;
+  const int64_t images = d.dims[0], channels = d.dims[1], pixels = d.dims[2] * d.dims[3];
+  // Channels-last (NHWC) is one block of every channel.
+  if (d.ndims == 4 && d.format_kind == dnnl_blocked && blocking.inner_nblks == 0 && blocking.strides[1] == 1 &&
+      blocking.strides[3] == channels && blocking.strides[2] == d.dims[3] * channels && blocking.strides[0] == pixels * channels)
+    return {channels, images, 1, pixels, channels};
   const bool channel_blocks = blocking.inner_nblks == 1 && blocking.inner_idxs[0] == 1;
   const int64_t block = channel_blocks ? blocking.inner_blks[0] : 1;
-  const int64_t images = d.dims[0], channels = d.dims[1], pixels = d.dims[2] * d.dims[3];
   const int64_t blocks = (channels + block - 1) / block;
   if (d.ndims != 4 || d.format_kind != dnnl_blocked || (blocking.inner_nblks > 1 || (blocking.inner_nblks == 1 && !channel_blocks)) ||
       blocking.strides[3] != block || blocking.strides[2] != d.dims[3] * block || blocking.strides[1] != pixels * block ||
@@ -28,29 +32,6 @@ ChannelTiles channel_tiles(const dnnl::memory::desc& desc) {
     throw std::logic_error("channel passes: an unexpected oneDNN layout");
   return {block, images * blocks, blocks, pixels, channels};
 }
-
-template <int64_t kBlock>
-inline void add_bias_and_relu_tiles(const ChannelTiles& s, float* __restrict x, const float* __restrict bias, bool relu) {
-  for (int64_t t = 0; t < s.tiles; ++t) {
-    float* tile = x + t * s.pixels * kBlock;
-    const float* tile_bias = bias + (t % s.blocks) * kBlock;
-    for (int64_t p = 0; p < s.pixels; ++p)
-      for (int64_t c = 0; c < kBlock; ++c) {
-        const float v = tile[p * kBlock + c] + tile_bias[c];
-        tile[p * kBlock + c] = relu ? std::max(v, 0.f) : v;
-      }
-  }
-}
-
-VAE_SIMD_BODY void add_bias_and_relu_blocks_body(const ChannelTiles& s, float* x, const float* bias, bool relu) {
-  switch (s.block) {
-    case 16: return add_bias_and_relu_tiles<16>(s, x, bias, relu);
-    case 8: return add_bias_and_relu_tiles<8>(s, x, bias, relu);
-    case 1: return add_bias_and_relu_tiles<1>(s, x, bias, relu);
-    default: throw std::logic_error("add_bias_and_relu: channel blocks of " + std::to_string(s.block));
-  }
-}
-VAE_SIMD_VARIANTS(add_bias_and_relu_blocks, (const ChannelTiles& s, float* x, const float* bias, bool relu), (s, x, bias, relu))
 
 // Each tile's sums in kRuns running partial sums, so that consecutive pixels' adds overlap; with
 // `output`, each value is masked by the ReLU first and written back.
@@ -83,6 +64,8 @@ inline void channel_sum_tiles(const ChannelTiles& s, const float* __restrict out
 VAE_SIMD_BODY void channel_sum_blocks_body(const ChannelTiles& s, const float* output, float* diff, float* block_sums) {
   const bool mask = output != nullptr;
   switch (s.block) {
+    case 64: return mask ? channel_sum_tiles<64, true>(s, output, diff, block_sums) : channel_sum_tiles<64, false>(s, output, diff, block_sums);
+    case 32: return mask ? channel_sum_tiles<32, true>(s, output, diff, block_sums) : channel_sum_tiles<32, false>(s, output, diff, block_sums);
     case 16: return mask ? channel_sum_tiles<16, true>(s, output, diff, block_sums) : channel_sum_tiles<16, false>(s, output, diff, block_sums);
     case 8: return mask ? channel_sum_tiles<8, true>(s, output, diff, block_sums) : channel_sum_tiles<8, false>(s, output, diff, block_sums);
     case 1: return mask ? channel_sum_tiles<1, true>(s, output, diff, block_sums) : channel_sum_tiles<1, false>(s, output, diff, block_sums);
@@ -101,13 +84,6 @@ void channel_sums(const dnnl::memory* output, const dnnl::memory& diff, float* s
 }
 
 }  // namespace
-
-void add_bias_and_relu(const dnnl::memory& image, const float* bias, bool relu, std::vector<float>& scratch) {
-  const ChannelTiles s = channel_tiles(image.get_desc());
-  scratch.assign(static_cast<size_t>(s.blocks * s.block), 0.f);  // the channels that pad the last block stay zero
-  std::copy(bias, bias + s.channels, scratch.begin());
-  add_bias_and_relu_blocks(s, static_cast<float*>(image.get_data_handle()), scratch.data(), relu);
-}
 
 void channel_sums(const dnnl::memory& diff, float* sums, std::vector<float>& scratch) { channel_sums(nullptr, diff, sums, scratch); }
 

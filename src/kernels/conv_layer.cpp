@@ -42,36 +42,6 @@ dnnl::primitive_attr with_relu(dnnl::primitive_attr attr, bool relu) {
   return attr;
 }
 
-// Note [Transposed forward]: oneDNN 2.6's deconvolution forward applies a ReLU post-op element by
-// element (7–15 ms a pass at batch 64 where the convolution takes 1.3), and even without one it
-// is slower than the convolution backward-data it is made of. So a transposed layer's forward is
-// that backward-data primitive (of the convolution whose weights, [in, out, k, k], are LibTorch's
-// ConvTranspose2d weights as they are), then the bias and ReLU in one pass over the output
-// (add_bias_and_relu: oneDNN's binary primitive takes its reference path for a per-channel
-// bias on a blocked layout, 2–23 ms a pass).
-void make_transposed_forward(const dnnl::engine& engine, const ConvGeometry& g, const Dims& src, const Dims& dst, Primitives& p) {
-  const Dims conv_weights{g.in_channels, g.out_channels, ConvGeometry::kKernel, ConvGeometry::kKernel};
-  const Dims strides{g.stride, g.stride}, padding{g.padding, g.padding};
-  const dnnl::convolution_forward::primitive_desc hint({dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                                        any_desc(dst), any_desc(conv_weights), any_desc(src), strides, padding, padding},
-                                                       engine);
-  const dnnl::convolution_backward_data::primitive_desc forward(
-      {dnnl::algorithm::convolution_direct, any_desc(dst), any_desc(conv_weights), any_desc(src), strides, padding, padding},
-      user_scratchpad(), engine, hint);
-  p.forward = dnnl::convolution_backward_data(forward);
-  p.src = forward.diff_dst_desc();
-  p.weights = forward.weights_desc();
-  p.dst = forward.diff_src_desc();
-  p.scratchpad_bytes = std::max(p.scratchpad_bytes, forward.scratchpad_desc().get_size());
-}
-
-// Which transposed layers run their forward by GEMM (Note [Transposed forward by GEMM]): those
-// writing fewer channels than a oneDNN block (dec4, 32 → 1: 13 GFLOP/s as a primitive), and every
-// one in inference, where no backward primitive wants the output in oneDNN's own layout.
-constexpr int64_t kBlockChannels = 16;
-
-bool forward_by_gemm(const ConvGeometry& g, Use use) { return g.transposed && (g.out_channels < kBlockChannels || use == Use::kInference); }
-
 void make_gemm_forward(const Dims& src, const Dims& dst, Primitives& p) {
   p.src = plain_desc(src, Tag::nhwc);
   p.dst = plain_desc(dst, dst[1] == 1 ? Tag::nchw : Tag::nhwc);  // one channel: the same bytes
@@ -121,16 +91,15 @@ Primitives make_primitives(const dnnl::engine& engine, const ConvGeometry& g, Us
   const auto bias_desc = plain_desc(bias, Tag::x);
 
   // The backward primitives take the forward primitive descriptor as a hint; a transposed layer's
-  // is never run (Note [Transposed forward]).
+  // is never run: its forward is Note [Transposed forward by GEMM] (oneDNN 2.6's deconvolution
+  // forward applies a ReLU post-op element by element, 7–15 ms a pass at batch 64).
   const auto kind = use == Use::kInference ? dnnl::prop_kind::forward_inference : dnnl::prop_kind::forward_training;
   const typename Ops::Forward::primitive_desc forward(
       {kind, Ops::kAlgorithm, any_desc(src), any_desc(weights), bias_desc, any_desc(dst), strides, padding, padding},
       with_relu(user_scratchpad(), g.relu), engine);
   Primitives p;
-  if (forward_by_gemm(g, use)) {
+  if (g.transposed) {
     make_gemm_forward(src, dst, p);
-  } else if (g.transposed) {
-    make_transposed_forward(engine, g, src, dst, p);
   } else {
     p.forward = typename Ops::Forward(forward);
     p.src = forward.src_desc();
@@ -183,20 +152,19 @@ ConvLayer::ConvLayer(const dnnl::engine& engine, const ConvGeometry& geometry, U
   const auto torch_bias = plain_desc({geometry.out_channels}, Tag::x);
   user_weights_ = dnnl::memory(torch_weights, engine, DNNL_MEMORY_NONE);
   user_bias_ = dnnl::memory(torch_bias, engine, DNNL_MEMORY_NONE);
-  // The same bytes as the forward reads them: a transposed layer's forward is a convolution whose
-  // weights are [in, out, k, k] (Note [Transposed forward]).
-  user_forward_weights_ =
-      geometry.transposed ? dnnl::memory(plain_desc({geometry.in_channels, geometry.out_channels, k, k}, Tag::oihw), engine, DNNL_MEMORY_NONE)
-                          : user_weights_;
   dst_ = dnnl::memory(p.dst, engine);
-  if (forward_by_gemm(geometry, use)) by_gemm_ = std::make_unique<TransposedByGemm>(engine, geometry);
+  if (geometry.transposed) by_gemm_ = std::make_unique<TransposedByGemm>(engine, geometry);
   scratchpad_ = dnnl::memory(plain_desc({static_cast<int64_t>(p.scratchpad_bytes / sizeof(float)) + 1}, Tag::x), engine);
   src_for_forward_ = Relayout(p.src);
   weights_for_forward_ = Relayout(p.weights);
   if (use == Use::kInference) return;
   user_diff_weights_ = dnnl::memory(torch_weights, engine, DNNL_MEMORY_NONE);
   diff_weights_ = dnnl::memory(p.diff_weights, engine);
-  diff_dst_for_mask_ = Relayout(p.dst);
+  // The ReLU's mask runs in the layout backward-weights reads the gradient in, so that the
+  // gradient is reordered at most once; a GEMM forward's channels-last output is reordered to it.
+  const auto mask_layout = by_gemm_ && geometry.relu ? p.weights_diff_dst : p.dst;
+  diff_dst_for_mask_ = Relayout(mask_layout);
+  output_for_mask_ = Relayout(mask_layout);
   diff_dst_for_weights_ = Relayout(p.weights_diff_dst);
   src_for_weights_ = Relayout(p.weights_src);
   if (weights_by_gemm(geometry)) {
@@ -212,21 +180,16 @@ ConvLayer::ConvLayer(const dnnl::engine& engine, const ConvGeometry& geometry, U
 ConvLayer::~ConvLayer() = default;
 
 const dnnl::memory& ConvLayer::forward(dnnl::stream& stream, const dnnl::memory& src, const float* weights, const float* bias) {
-  for (const dnnl::memory* m : {&user_weights_, &user_forward_weights_}) m->set_data_handle(const_cast<float*>(weights));
+  user_weights_.set_data_handle(const_cast<float*>(weights));
   user_bias_.set_data_handle(const_cast<float*>(bias));
   src_ = src;
   src_seen_ = src_for_forward_.view(stream, src);
   if (by_gemm_) {
     stream.wait();
     by_gemm_->forward(stream, static_cast<const float*>(src_seen_.get_data_handle()), weights, bias, static_cast<float*>(dst_.get_data_handle()));
-  } else if (geometry_.transposed) {
-    forward_.execute(stream, {{DNNL_ARG_DIFF_DST, src_seen_},
-                              {DNNL_ARG_WEIGHTS, weights_for_forward_.view(stream, user_forward_weights_)}, {DNNL_ARG_DIFF_SRC, dst_}, {DNNL_ARG_SCRATCHPAD, scratchpad_}});
-    stream.wait();
-    add_bias_and_relu(dst_, bias, geometry_.relu, channel_scratch_);
   } else {
     forward_.execute(stream, {{DNNL_ARG_SRC, src_seen_},
-                              {DNNL_ARG_WEIGHTS, weights_for_forward_.view(stream, user_forward_weights_)},
+                              {DNNL_ARG_WEIGHTS, weights_for_forward_.view(stream, user_weights_)},
                               {DNNL_ARG_BIAS, user_bias_},
                               {DNNL_ARG_DST, dst_},
                               {DNNL_ARG_SCRATCHPAD, scratchpad_}});
@@ -240,7 +203,7 @@ const dnnl::memory& ConvLayer::backward(dnnl::stream& stream, const dnnl::memory
     // The mask writes in place: into the Relayout's buffer, or into the caller's gradient, which
     // is spent once this layer has read it.
     diff = &diff_dst_for_mask_.view(stream, diff_dst);
-    mask_by_relu_and_channel_sums(dst_, *diff, diff_bias, channel_scratch_);
+    mask_by_relu_and_channel_sums(output_for_mask_.view(stream, dst_), *diff, diff_bias, channel_scratch_);
   } else {
     channel_sums(*diff, diff_bias, channel_scratch_);
   }

@@ -1,10 +1,11 @@
 #pragma once
 // One 4×4 convolution or transposed convolution of the ConvVAE at a fixed batch size, through
-// oneDNN primitives made once and run every step: forward (a convolution's with its bias and
-// ReLU fused in; a transposed one's as in Note [Transposed forward] or Note [Transposed forward
-// by GEMM]), backward-data and backward-weights. Activations stay in the layouts the primitives chose;
-// weights and their gradients are read and written in LibTorch's layout, in the parameters' own
-// memory.
+// oneDNN primitives and GEMMs made once and run every step: forward (a convolution's primitive
+// with its bias and ReLU fused in; a transposed one's by Note [Transposed forward by GEMM],
+// channels-last), backward-data and backward-weights (primitives, or Note [Weights gradient by
+// GEMM]). Activations stay in the layouts their producers chose, reordered only where a consumer
+// wants another; weights and their gradients are read and written in LibTorch's layout, in the
+// parameters' own memory.
 #include <dnnl.hpp>
 
 #include <cstdint>
@@ -54,13 +55,13 @@ class ConvLayer {
   Use use_;
   dnnl::primitive forward_, backward_data_, backward_weights_;
   // The parameters' memory in LibTorch's layout, described as each primitive reads it.
-  dnnl::memory user_weights_, user_forward_weights_, user_bias_, user_diff_weights_;
+  dnnl::memory user_weights_, user_bias_, user_diff_weights_;
   std::vector<float> channel_scratch_;  // a value per channel of whole blocks, for channel_passes.hpp
   std::unique_ptr<TransposedByGemm> by_gemm_;  // the forward, when a GEMM runs it
   std::vector<float> weights_columns_;        // the one-channel side's im2col (Note [Weights gradient by GEMM])
   dnnl::memory dst_, diff_src_, diff_weights_, scratchpad_;
   dnnl::memory src_, src_seen_;  // forward's input as given and as it read it, for backward-weights
-  Relayout src_for_forward_, weights_for_forward_, weights_for_backward_, diff_dst_for_mask_, diff_dst_for_data_,
+  Relayout src_for_forward_, weights_for_forward_, weights_for_backward_, diff_dst_for_mask_, output_for_mask_, diff_dst_for_data_,
       diff_dst_for_weights_, src_for_weights_;
   CopyOut diff_weights_out_;
 };
