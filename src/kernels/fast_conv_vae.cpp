@@ -91,6 +91,20 @@ struct FastConvVae::State {
     return plan_for(decoders, decoders_made, batch, [&] { return std::make_unique<DecodingPlan>(engine, batch, image, latent); });
   }
 
+  // Decodes z [n, latent] in pieces of at most kLargestForwardBatch rows, calling
+  // use(first row, rows, plan, logits) for each piece once its logits are ready.
+  template <typename Use>
+  void decode_in_pieces(const torch::Tensor& z, const Use& use) {
+    const ConvVaeParams weights = params(false);
+    for (int64_t start = 0; start < z.size(0); start += kLargestForwardBatch) {
+      const int64_t batch = std::min(kLargestForwardBatch, z.size(0) - start);
+      DecodingPlan& plan = decoding_plan(batch);
+      const float* logits = plan.decoder.forward(stream, z[start].data_ptr<float>(), weights);
+      stream.wait();
+      use(start, batch, plan, logits);
+    }
+  }
+
   // The parameters' current memory (loading a checkpoint may have replaced it), and their
   // gradients' when a backward will write them.
   ConvVaeParams params(bool with_gradients) {
@@ -195,14 +209,9 @@ torch::Tensor FastConvVae::decode_logits(const torch::Tensor& z_in) {
   const auto z = z_in.contiguous().to(torch::kFloat32);
   const int64_t n = z.size(0), pixels = s.image.channels * fast::kCanvas * fast::kCanvas;
   auto logits = torch::empty({n, s.image.channels, fast::kCanvas, fast::kCanvas});
-  const ConvVaeParams params = s.params(false);
-  for (int64_t start = 0; start < n; start += kLargestForwardBatch) {
-    const int64_t batch = std::min(kLargestForwardBatch, n - start);
-    DecodingPlan& plan = s.decoding_plan(batch);
-    const float* out = plan.decoder.forward(s.stream, z[start].data_ptr<float>(), params);
-    s.stream.wait();
+  s.decode_in_pieces(z, [&](int64_t start, int64_t batch, DecodingPlan&, const float* out) {
     std::copy(out, out + batch * pixels, logits[start].data_ptr<float>());
-  }
+  });
   return logits;
 }
 
@@ -213,14 +222,9 @@ torch::Tensor FastConvVae::reconstruction_nll(const torch::Tensor& z_in, const t
   const int64_t n = z.size(0), images = x.size(0);
   TORCH_CHECK(images > 0 && n % images == 0, "FastConvVae::reconstruction_nll: ", n, " latents for ", images, " images");
   std::vector<double> sums(static_cast<size_t>(n));
-  const ConvVaeParams params = s.params(false);
-  for (int64_t start = 0; start < n; start += kLargestForwardBatch) {
-    const int64_t batch = std::min(kLargestForwardBatch, n - start);
-    DecodingPlan& plan = s.decoding_plan(batch);
-    const float* logits = plan.decoder.forward(s.stream, z[start].data_ptr<float>(), params);
-    s.stream.wait();
+  s.decode_in_pieces(z, [&](int64_t start, int64_t, DecodingPlan& plan, const float* logits) {
     plan.likelihood.sums(s.stream, logits, x.data_ptr<float>(), images, start, sums.data() + start);
-  }
+  });
   return torch::tensor(sums, torch::kFloat64).to(torch::kFloat32);
 }
 
