@@ -11,12 +11,12 @@ readonly RESTARTED_WEIGHTS_WITHIN=5e-3 RESTARTED_LOSS_WITHIN=3.5
 restarted_run_oracle=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 check_restarted_run() {
-  local reference=$1 run=$2 rows=$3 rows_seen said
+  local reference=$1 run=$2 rows=$3 rows_seen said weights
   rows_seen=$(/usr/bin/python3 "$restarted_run_oracle/each_row_once.py" "$run" "$rows" 3 --but-one-step 2>&1) ||
     { echo "rows: $rows_seen"; return 1; }
-  said=$(/usr/bin/python3 "$restarted_run_oracle/same_weights.py" "$reference/checkpoints/epoch_0003.pt" "$run/checkpoints/epoch_0003.pt" \
-           --within $RESTARTED_WEIGHTS_WITHIN 2>&1) || { echo "other weights than the uninterrupted run: $said"; return 1; }
+  weights=$(/usr/bin/python3 "$restarted_run_oracle/same_weights.py" "$reference/checkpoints/epoch_0003.pt" "$run/checkpoints/epoch_0003.pt" \
+           --within $RESTARTED_WEIGHTS_WITHIN 2>&1) || { echo "other weights than the uninterrupted run: $weights"; return 1; }
   said=$(/usr/bin/python3 "$restarted_run_oracle/same_test_loss.py" "$reference/metrics.jsonl" "$run/metrics.jsonl" \
            --within $RESTARTED_LOSS_WITHIN 2>&1) || { echo "a test loss outside the run-to-run spread: $said"; return 1; }
-  echo "$rows_seen"
+  echo "$rows_seen; weights: $weights"
 }
