@@ -7,8 +7,10 @@
 //
 // Note [Fast path]: LibTorch 1.13 runs the decoder's transposed convolutions through im2col
 // kernels at 6–80 GFLOP/s and keeps autograd's bookkeeping on every op. Here each convolution
-// is a oneDNN primitive (bias and ReLU fused into the forward), activations stay in the blocked
-// layouts the primitives choose, enc4 and dec1 (a 4×4 kernel over a whole 4×4 image, and onto
+// is a oneDNN primitive (bias and ReLU fused into the forward), each transposed convolution's
+// forward a GEMM and a col2im writing channels-last (Note [Transposed forward by GEMM]),
+// activations stay in the layouts their producers leave until a consumer needs another, the
+// choices made per instruction set (src/kernels/cpu_isa.hpp), enc4 and dec1 (a 4×4 kernel over a whole 4×4 image, and onto
 // one) are GEMMs, the Bernoulli likelihood is one pass over the logits after oneDNN's softplus
 // and sigmoid (BCE in the logits form, with its gradient), and no step allocates once the first
 // one at a batch size has run.

@@ -55,7 +55,8 @@ void make_gemm_forward(const Dims& src, const Dims& dst, Primitives& p) {
 // at each of those pixels' 16 taps. On AVX-512 cores oneDNN's primitive is the faster (enc1: 0.07
 // against 0.15 ms, dec4: 0.22 against 0.28, Zen 5), so it stays there.
 bool weights_by_gemm(const ConvGeometry& g) {
-  return vector_isa() != VectorIsa::kAvx512 && (g.transposed ? g.out_channels == 1 : g.in_channels == 1);
+  const bool one_channel_side = g.transposed ? g.out_channels == 1 : g.in_channels == 1;
+  return vector_isa() != VectorIsa::kAvx512 && one_channel_side && g.stride == 2 && g.padding == 1;  // one_channel_columns' geometry
 }
 
 void make_gemm_weights(const ConvGeometry& g, const Dims& src, const Dims& dst, Primitives& p) {

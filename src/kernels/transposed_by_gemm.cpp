@@ -92,6 +92,8 @@ TransposedByGemm::Product TransposedByGemm::make_product(const dnnl::engine& eng
 }
 
 TransposedByGemm::TransposedByGemm(const dnnl::engine& engine, const ConvGeometry& geometry) : geometry_(geometry) {
+  if (geometry.stride != 2 || geometry.padding != 1 || geometry.out_size != 2 * geometry.in_size)
+    throw std::logic_error("TransposedByGemm: col2im is written for stride 2, padding 1");
   const int64_t image_floats = geometry.in_size * geometry.in_size * kTaps * geometry.out_channels;
   const int64_t tile_images = std::clamp<int64_t>(tile_floats() / image_floats, 1, geometry.batch);
   weights_by_tap_.resize(static_cast<size_t>(geometry.in_channels * kTaps * geometry.out_channels));
